@@ -1,0 +1,18 @@
+// Parsing request bodies as JSON objects, with errors in the API's terms.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string_view>
+
+#include "common/status.h"
+
+namespace nymph {
+
+// Parses `body` and requires a JSON object at the top.
+StatusOr<nlohmann::json> ParseJsonObject(std::string_view body);
+
+// Serializes a response body; invalid UTF-8 in strings is replaced rather
+// than thrown, since some strings (model outputs) come from outside.
+std::string DumpJson(const nlohmann::json& json);
+
+}  // namespace nymph

@@ -1,0 +1,25 @@
+// The daemon's API routes, added to a Router. Each function adds one group;
+// the groups share nothing but what ApiContext holds.
+#pragma once
+
+#include "inference/model_registry.h"
+#include "server/metrics.h"
+#include "server/router.h"
+
+namespace nymph {
+
+class InferenceStats;
+
+struct ApiContext {
+  ModelRegistry& models;
+  HttpMetrics& http_metrics;
+  InferenceStats& inference_stats;
+  std::string models_dir;  // for messages that tell the user where to look
+};
+
+// GET /health, GET /ready, GET /metrics.
+void AddSystemRoutes(Router& router, const ApiContext& context);
+// GET /models, GET /models/{name}, POST /infer.
+void AddModelRoutes(Router& router, const ApiContext& context);
+
+}  // namespace nymph

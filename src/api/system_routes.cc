@@ -1,0 +1,49 @@
+#include <fmt/format.h>
+
+#include "api/json_body.h"
+#include "api/routes.h"
+#include "inference/inference_stats.h"
+#include "server/api_error.h"
+
+namespace nymph {
+
+void AddSystemRoutes(Router& router, const ApiContext& context) {
+  router.Add("GET", "/health", [](const ApiRequest&) {
+    return ApiResponse{200, "application/json", R"({"status":"ok"})", {}};
+  });
+
+  router.Add("GET", "/ready", [context](const ApiRequest&) {
+    if (!context.models.loading_done()) {
+      return ErrorResponse(503, "loading", "models are still loading");
+    }
+    auto models = context.models.Models();
+    if (models.empty()) {
+      return ErrorResponse(
+          503, "no_model",
+          "no model loaded: put .onnx files in " + context.models_dir +
+              " (see GET /models for files that failed) and restart");
+    }
+    nlohmann::json body = {{"status", "ready"},
+                           {"models_loaded", models.size()},
+                           {"models_failed", context.models.Failures().size()}};
+    return ApiResponse{200, "application/json", DumpJson(body), {}};
+  });
+
+  router.Add("GET", "/metrics", [context](const ApiRequest&) {
+    std::string text;
+    context.http_metrics.Render(text);
+    context.inference_stats.Render(text);
+    text += fmt::format(
+        "# HELP nymph_models_loaded Models loaded and serving.\n"
+        "# TYPE nymph_models_loaded gauge\n"
+        "nymph_models_loaded {}\n"
+        "# HELP nymph_models_failed Model files that failed to load.\n"
+        "# TYPE nymph_models_failed gauge\n"
+        "nymph_models_failed {}\n",
+        context.models.Models().size(), context.models.Failures().size());
+    return ApiResponse{200, "text/plain; version=0.0.4; charset=utf-8",
+                       std::move(text), {}};
+  });
+}
+
+}  // namespace nymph

@@ -1,0 +1,88 @@
+#include "config/command_line.h"
+
+#include <CLI/CLI.hpp>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+namespace nymph {
+namespace {
+
+constexpr const char* kDescription =
+    "nymphd: the agent daemon of the Nymph accelerator card.\n"
+    "Serves ONNX models over HTTPS (POST /infer, GET /models), with /health,\n"
+    "/ready and /metrics. Settings come from defaults, then --config FILE\n"
+    "(TOML), then these flags.\n";
+
+constexpr const char* kFooter =
+    "\nConfig file (all keys optional):\n"
+    "  [server] listen = \"127.0.0.1:8443\"  http = false\n"
+    "           tls_cert = \"\"  tls_key = \"\"  api_token_file = \"\"\n"
+    "           max_body_bytes = 8388608  threads = 16\n"
+    "  [models] dir = \"models\"  intra_op_threads = 1  inter_op_threads = 1\n"
+    "  [state]  dir = \"/var/lib/nymph\"\n"
+    "  [log]    level = \"info\"\n"
+    "\nThe API token may also come from the NYMPH_API_TOKEN environment\n"
+    "variable. It is required when listening beyond loopback.\n"
+    "Exit status: 0 after a clean shutdown (SIGINT/SIGTERM), 2 on a usage or\n"
+    "configuration error, 1 on a failure at run time.\n";
+
+std::string ReadConfigFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw ConfigError("--config " + path + ": cannot read the file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+CommandLineResult ParseCommandLine(int argc, char** argv) {
+  CLI::App app{kDescription, "nymphd"};
+  app.footer(kFooter);
+  std::string config_file, listen, models, state_dir, token_file, log_level;
+  bool http = false;
+  app.add_option("--config", config_file, "TOML configuration file");
+  app.add_option("--listen", listen,
+                 "address to listen on, HOST:PORT (default 127.0.0.1:8443; "
+                 "port 0 picks a free one)");
+  app.add_flag("--http", http, "serve plain HTTP instead of HTTPS");
+  app.add_option("--models", models,
+                 "directory of .onnx models (default ./models)");
+  app.add_option("--state-dir", state_dir,
+                 "directory for the self-signed certificate and other state "
+                 "(default /var/lib/nymph)");
+  app.add_option("--api-token-file", token_file,
+                 "file holding the bearer token clients must send");
+  app.add_option("--log-level", log_level,
+                 "trace, debug, info, warn, error, critical or off "
+                 "(default info)");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return {std::nullopt, app.exit(e)};
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return {std::nullopt, 2};
+  }
+
+  try {
+    Config config;
+    if (!config_file.empty()) {
+      ApplyToml(ReadConfigFile(config_file), config_file, config);
+    }
+    if (!listen.empty()) config.listen = ParseListenAddress(listen);
+    if (http) config.plain_http = true;
+    if (!models.empty()) config.models_dir = models;
+    if (!state_dir.empty()) config.state_dir = state_dir;
+    if (!token_file.empty()) config.api_token_file = token_file;
+    if (!log_level.empty()) config.log_level = log_level;
+    FinalizeConfig(config);
+    return {std::move(config), 0};
+  } catch (const ConfigError& e) {
+    std::cerr << "nymphd: configuration error: " << e.what() << "\n";
+    return {std::nullopt, 2};
+  }
+}
+
+}  // namespace nymph

@@ -1,0 +1,57 @@
+// Daemon configuration: defaults, then the TOML file, then command-line flags.
+// A setting that makes no sense is a ConfigError naming the setting and why;
+// nymphd turns it into exit status 2.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace nymph {
+
+struct ListenAddress {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8443;  // 0 picks a free port; the log says which
+};
+
+struct Config {
+  ListenAddress listen;
+  bool plain_http = false;
+  std::string tls_cert_file;  // both empty: self-signed in state_dir
+  std::string tls_key_file;
+  std::string api_token_file;  // else NYMPH_API_TOKEN; else no token
+  std::string api_token;       // resolved at load time, never logged
+  size_t max_body_bytes = 8u << 20;
+  int http_threads = 16;
+  std::string models_dir = "models";
+  int intra_op_threads = 1;
+  int inter_op_threads = 1;
+  std::string state_dir = "/var/lib/nymph";
+  std::string log_level = "info";
+};
+
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Parses "HOST:PORT", "[V6]:PORT" or ":PORT". Throws ConfigError.
+ListenAddress ParseListenAddress(const std::string& text);
+
+// True for 127.0.0.0/8, ::1 and "localhost".
+bool IsLoopbackHost(const std::string& host);
+
+// Reads TOML text into `config`, overriding only the keys present. `origin`
+// names the file in error messages. Unknown keys are errors, so a typo does
+// not silently fall back to a default. Throws ConfigError.
+void ApplyToml(const std::string& toml_text, const std::string& origin,
+               Config& config);
+
+// Checks cross-field rules and resolves the API token (file, then the
+// NYMPH_API_TOKEN environment variable). Throws ConfigError.
+void FinalizeConfig(Config& config);
+
+}  // namespace nymph

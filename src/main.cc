@@ -1,0 +1,133 @@
+// nymphd: the agent daemon. Wires configuration, models and the HTTP server
+// together and owns the process lifecycle: signals, start-up, shutdown.
+#include <pthread.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "api/routes.h"
+#include "config/command_line.h"
+#include "inference/inference_stats.h"
+#include "server/http_server.h"
+
+namespace {
+
+using namespace nymph;
+
+void SetUpLogging(const std::string& level) {
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %v");
+  spdlog::set_level(spdlog::level::from_str(level));
+}
+
+StatusOr<TlsFiles> ResolveTls(const Config& config) {
+  if (!config.tls_cert_file.empty()) {
+    return TlsFiles{config.tls_cert_file, config.tls_key_file};
+  }
+  return EnsureSelfSignedCertificate(config.state_dir);
+}
+
+std::string UrlHost(const std::string& host) {
+  if (host == "0.0.0.0") return "127.0.0.1";
+  if (host == "::") return "[::1]";
+  return host.find(':') != std::string::npos ? "[" + host + "]" : host;
+}
+
+// Tells the person who started the daemon how to talk to it.
+void LogHowToCall(const Config& config, const std::string& url) {
+  std::string insecure = config.plain_http || !config.tls_cert_file.empty()
+                             ? ""
+                             : " -k";  // the self-signed certificate
+  std::string token = config.api_token.empty()
+                          ? ""
+                          : " -H \"Authorization: Bearer $NYMPH_API_TOKEN\"";
+  spdlog::info("try: curl{}{} {}/models", insecure, token, url);
+}
+
+int Run(const Config& config) {
+  std::error_code error;
+  std::filesystem::create_directories(config.state_dir, error);
+  if (error) {
+    spdlog::error("state: cannot create {}: {} (set --state-dir)",
+                  config.state_dir, error.message());
+    return 2;
+  }
+  TlsFiles tls;
+  if (!config.plain_http) {
+    auto files = ResolveTls(config);
+    if (!files.ok()) {
+      spdlog::error("tls: {}", files.status().message());
+      return 1;
+    }
+    tls = *files;
+  }
+
+  ModelRegistry models({config.intra_op_threads, config.inter_op_threads});
+  HttpMetrics http_metrics;
+  InferenceStats inference_stats;
+  ApiContext context{models, http_metrics, inference_stats, config.models_dir};
+  Router router;
+  AddSystemRoutes(router, context);
+  AddModelRoutes(router, context);
+
+  HttpServer server({config.listen, config.plain_http, tls,
+                     config.max_body_bytes, config.http_threads,
+                     config.api_token},
+                    router, http_metrics);
+  auto port = server.Bind();
+  if (!port.ok()) {
+    spdlog::error("http: {}", port.status().message());
+    return 1;
+  }
+  std::string url = server.scheme() + "://" + UrlHost(config.listen.host) +
+                    ":" + std::to_string(*port);
+  spdlog::info("http: listening on {} ({}, token {})", url,
+               config.plain_http ? "plain HTTP" : "TLS",
+               config.api_token.empty() ? "not required" : "required");
+  LogHowToCall(config, url);
+
+  std::thread loader([&] {
+    Status status = models.LoadDirectory(config.models_dir);
+    if (!status.ok()) spdlog::error("models: {}", status.message());
+  });
+
+  // SIGINT and SIGTERM are blocked in every thread (see main), so this
+  // thread receives them synchronously and can stop the server cleanly.
+  std::thread signals([&server] {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    int signal_number = 0;
+    sigwait(&set, &signal_number);
+    spdlog::info("shutdown: {} received; finishing requests in flight",
+                 strsignal(signal_number));
+    server.Stop();
+  });
+
+  server.Serve();
+  // Serve() also returns if listening failed; wake the signal thread then.
+  pthread_kill(signals.native_handle(), SIGTERM);
+  signals.join();
+  loader.join();
+  spdlog::info("shutdown: done");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Block before any thread starts so that every thread inherits the mask.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);  // a client that hangs up is not our death
+
+  nymph::CommandLineResult parsed = nymph::ParseCommandLine(argc, argv);
+  if (!parsed.config) return parsed.exit_code;
+  SetUpLogging(parsed.config->log_level);
+  return Run(*parsed.config);
+}

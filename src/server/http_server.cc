@@ -1,0 +1,204 @@
+#include "server/http_server.h"
+
+#include <httplib.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <chrono>
+
+#include "server/api_error.h"
+
+namespace nymph {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// httplib handles each request start to finish on one worker thread, from
+// the pre-routing hook to the logger hook, so per-request facts that the
+// library has no slot for live here.
+struct RequestContext {
+  bool active = false;  // false: the library answered before routing
+  Clock::time_point start;
+  uint64_t id = 0;
+  std::string route;
+};
+thread_local RequestContext current;
+
+std::atomic<uint64_t> next_request_id{1};
+
+std::string ErrorCodeForStatus(int status) {
+  switch (status) {
+    case 400:
+      return "bad_request";
+    case 404:
+      return "not_found";
+    case 413:
+      return "payload_too_large";
+    case 414:
+      return "uri_too_long";
+    default:
+      return "http_" + std::to_string(status);
+  }
+}
+
+void Send(const ApiResponse& api, httplib::Response& res) {
+  res.status = api.status;
+  for (const auto& [name, value] : api.headers) res.set_header(name, value);
+  res.set_content(api.body, api.content_type);
+}
+
+}  // namespace
+
+HttpServer::HttpServer(HttpServerOptions options, const Router& router,
+                       HttpMetrics& metrics)
+    : options_(std::move(options)),
+      router_(router),
+      metrics_(metrics),
+      auth_(options_.api_token) {}
+
+HttpServer::~HttpServer() = default;
+
+StatusOr<int> HttpServer::Bind() {
+  if (options_.plain_http) {
+    server_ = std::make_unique<httplib::Server>();
+  } else {
+    auto tls = std::make_unique<httplib::SSLServer>(
+        options_.tls.cert_file.c_str(), options_.tls.key_file.c_str());
+    if (!tls->is_valid()) {
+      return Status(ErrorKind::kInternal, "tls_setup_failed",
+                    "cannot load the TLS certificate " +
+                        options_.tls.cert_file + " or key " +
+                        options_.tls.key_file);
+    }
+    server_ = std::move(tls);
+  }
+  Configure();
+  int port = server_->bind_to_port(options_.listen.host,
+                                   options_.listen.port);
+  if (port < 0) {
+    return Status(ErrorKind::kInternal, "bind_failed",
+                  "cannot listen on " + options_.listen.host + ":" +
+                      std::to_string(options_.listen.port) +
+                      " (address in use, or not an address of this host)");
+  }
+  return options_.listen.port == 0 ? port : options_.listen.port;
+}
+
+void HttpServer::Serve() { server_->listen_after_bind(); }
+
+void HttpServer::Stop() {
+  if (server_) server_->stop();
+}
+
+void HttpServer::Configure() {
+  httplib::Server& svr = *server_;
+  int threads = options_.threads;
+  svr.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  svr.set_payload_max_length(options_.max_body_bytes);
+  // Clients such as benchmarks keep one connection for thousands of calls.
+  svr.set_keep_alive_max_count(100000);
+
+  svr.set_pre_routing_handler(
+      [this](const httplib::Request& req, httplib::Response& res) {
+        current = {true, Clock::now(), next_request_id++, "unmatched"};
+        metrics_.AddInFlight(1);
+        res.set_header("X-Request-Id", std::to_string(current.id));
+        if (req.path == "/health" ||
+            auth_.Accepts(req.get_header_value("Authorization"))) {
+          return httplib::Server::HandlerResponse::Unhandled;
+        }
+        ApiResponse denied = ErrorResponse(
+            401, "unauthorized",
+            "send the API token as 'Authorization: Bearer <token>'");
+        denied.headers["WWW-Authenticate"] = "Bearer";
+        Send(denied, res);
+        return httplib::Server::HandlerResponse::Handled;
+      });
+
+  auto dispatch = [this](const httplib::Request& req, httplib::Response& res) {
+    Router::Match match = router_.Find(req.method, req.path);
+    if (!match.pattern.empty()) current.route = match.pattern;
+    if (match.handler == nullptr) {
+      if (match.status == 405) {
+        std::string allowed;
+        for (const auto& m : match.allowed) {
+          allowed += (allowed.empty() ? "" : ", ") + m;
+        }
+        ApiResponse response = ErrorResponse(
+            405, "method_not_allowed",
+            req.method + " is not supported on " + match.pattern +
+                "; use " + allowed);
+        response.headers["Allow"] = allowed;
+        Send(response, res);
+      } else {
+        Send(ErrorResponse(404, "not_found",
+                           "no route " + req.path + "; see GET /health, "
+                           "/ready, /metrics, /models, POST /infer"),
+             res);
+      }
+      return;
+    }
+    ApiRequest request{req.method, req.path, req.body, std::move(match.params),
+                       std::to_string(current.id)};
+    Send((*match.handler)(request), res);
+  };
+  const char* any = ".*";
+  svr.Get(any, dispatch);
+  svr.Post(any, dispatch);
+  svr.Put(any, dispatch);
+  svr.Patch(any, dispatch);
+  svr.Delete(any, dispatch);
+  svr.Options(any, dispatch);
+
+  // Errors the library answers itself (413, 400 on a malformed request
+  // line) arrive here without a body; give them SPEC's JSON form.
+  svr.set_error_handler(httplib::Server::HandlerWithResponse(
+      [](const httplib::Request&, httplib::Response& res) {
+        if (!res.body.empty()) {
+          return httplib::Server::HandlerResponse::Unhandled;
+        }
+        std::string message =
+            res.status == 413 ? "the request body is over the configured "
+                                "limit (server.max_body_bytes)"
+                              : "the HTTP request could not be handled";
+        ApiResponse response =
+            ErrorResponse(res.status, ErrorCodeForStatus(res.status), message);
+        res.set_content(response.body, response.content_type);
+        return httplib::Server::HandlerResponse::Handled;
+      }));
+
+  svr.set_exception_handler([](const httplib::Request& req,
+                               httplib::Response& res, std::exception_ptr ep) {
+    std::string what = "unknown exception";
+    try {
+      std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    spdlog::error("http: #{} {} {} failed with an exception (a bug): {}",
+                  current.id, req.method, req.path, what);
+    Send(ErrorResponse(500, "internal_error",
+                       "the server failed; request id " +
+                           std::to_string(current.id) + " is in its log"),
+         res);
+  });
+
+  svr.set_logger([this](const httplib::Request& req,
+                        const httplib::Response& res) {
+    if (!current.active) {
+      current = {true, Clock::now(), next_request_id++, "unmatched"};
+      metrics_.AddInFlight(1);
+    }
+    current.active = false;
+    double seconds =
+        std::chrono::duration<double>(Clock::now() - current.start).count();
+    metrics_.Observe(req.method, current.route, res.status, seconds);
+    metrics_.AddInFlight(-1);
+    auto level = res.status >= 500 ? spdlog::level::warn : spdlog::level::info;
+    spdlog::log(level, "http: #{} {} {} {} {:.2f} ms", current.id, req.method,
+                req.path, res.status, seconds * 1e3);
+  });
+}
+
+}  // namespace nymph

@@ -1,0 +1,59 @@
+// The HTTP(S) front: cpp-httplib behind one class. It authenticates, limits
+// body size, dispatches to the Router, maps unrouted requests to 404/405,
+// logs one line per request and feeds HttpMetrics.
+//
+// Lifecycle: Bind(), then Serve() on one thread; Stop() from any thread
+// makes Serve() return once the requests in flight have been answered.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "common/status.h"
+#include "config/config.h"
+#include "server/auth.h"
+#include "server/metrics.h"
+#include "server/router.h"
+#include "server/self_signed.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace nymph {
+
+struct HttpServerOptions {
+  ListenAddress listen;
+  bool plain_http = false;
+  TlsFiles tls;  // used unless plain_http
+  size_t max_body_bytes = 8u << 20;
+  int threads = 16;
+  std::string api_token;  // empty: no authentication
+};
+
+class HttpServer {
+ public:
+  // `router` and `metrics` must outlive the server.
+  HttpServer(HttpServerOptions options, const Router& router,
+             HttpMetrics& metrics);
+  ~HttpServer();
+
+  // Binds the listening socket; returns the bound port (useful with port 0).
+  StatusOr<int> Bind();
+  // Accepts connections until Stop(). Returns after in-flight requests end.
+  void Serve();
+  void Stop();
+
+  std::string scheme() const { return options_.plain_http ? "http" : "https"; }
+
+ private:
+  void Configure();
+
+  HttpServerOptions options_;
+  const Router& router_;
+  HttpMetrics& metrics_;
+  BearerAuth auth_;
+  std::unique_ptr<httplib::Server> server_;
+};
+
+}  // namespace nymph
