@@ -21,7 +21,7 @@ packages=(
   libcpp-httplib-dev libssl-dev nlohmann-json3-dev libspdlog-dev
   libcli11-dev libtoml11-dev libprotobuf-dev protobuf-compiler libi2c-dev
   libgtest-dev libgmock-dev libbenchmark-dev wrk
-  python3 python3-numpy python3-onnx
+  python3 python3-numpy python3-onnx locales
 )
 
 log() { printf 'setup: %s\n' "$*"; }
@@ -106,7 +106,18 @@ fetch_ort_library() {
   ln -sf "libonnxruntime.so.1" "$ort_dir/lib/libonnxruntime.so"
 }
 
+# ONNX Runtime's StringNormalizer (used by the ONNX backend test cases)
+# constructs the en_US.UTF-8 locale and fails where it is not generated.
+ensure_locale() {
+  locale -a 2>/dev/null | grep -qi '^en_US\.utf-\?8$' && return
+  log "generating the en_US.UTF-8 locale"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo localedef -i en_US -f UTF-8 en_US.UTF-8
+}
+
 install_packages
+ensure_locale
 if [ ! -f "$ort_dir/include/onnxruntime_cxx_api.h" ]; then fetch_ort_headers; fi
 if [ ! -f "$ort_dir/lib/libonnxruntime.so.$ort_version" ]; then fetch_ort_library; fi
 log "ready (ONNX Runtime $ort_version in ${ort_dir#$root/})"

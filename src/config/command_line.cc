@@ -40,6 +40,8 @@ std::string ReadConfigFile(const std::string& path) {
 CommandLineResult ParseCommandLine(int argc, char** argv) {
   CLI::App app{kDescription, "nymphd"};
   app.footer(kFooter);
+  // As with most Unix tools, a repeated flag takes its last value.
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   std::string config_file, listen, models, state_dir, token_file, log_level;
   bool http = false;
   app.add_option("--config", config_file, "TOML configuration file");

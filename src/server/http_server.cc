@@ -73,15 +73,20 @@ StatusOr<int> HttpServer::Bind() {
     server_ = std::move(tls);
   }
   Configure();
-  int port = server_->bind_to_port(options_.listen.host,
-                                   options_.listen.port);
-  if (port < 0) {
+  const ListenAddress& listen = options_.listen;
+  int port = listen.port;
+  if (port == 0) {
+    port = server_->bind_to_any_port(listen.host);
+  } else if (!server_->bind_to_port(listen.host, port)) {
+    port = -1;
+  }
+  if (port <= 0) {
     return Status(ErrorKind::kInternal, "bind_failed",
                   "cannot listen on " + options_.listen.host + ":" +
                       std::to_string(options_.listen.port) +
                       " (address in use, or not an address of this host)");
   }
-  return options_.listen.port == 0 ? port : options_.listen.port;
+  return port;
 }
 
 void HttpServer::Serve() { server_->listen_after_bind(); }

@@ -49,8 +49,9 @@ def split_corpus(val_every=20):
     Chapters are joined with a blank line between them, in both splits.
     """
     chapters = read_chapters()
-    train = [c for i, c in enumerate(chapters) if i % val_every != val_every - 1]
-    val = [c for i, c in enumerate(chapters) if i % val_every == val_every - 1]
+    held_out = [i % val_every == val_every - 1 for i in range(len(chapters))]
+    train = [c for c, h in zip(chapters, held_out) if not h]
+    val = [c for c, h in zip(chapters, held_out) if h]
 
     def to_bytes(parts):
         return np.frombuffer("\n".join(parts).encode("ascii"), dtype=np.uint8)

@@ -156,7 +156,7 @@ class ByteLM(nn.Module):
             if p.dim() < 2:
                 continue
             scale = 1.0
-            if name.endswith("attn.out.weight") or name.endswith("down.weight"):
+            if name.endswith(("attn.out.weight", "down.weight")):
                 scale = 1.0 / math.sqrt(2 * self.cfg.layers)
             nn.init.normal_(p, mean=0.0, std=std * scale)
 

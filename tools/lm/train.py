@@ -133,7 +133,9 @@ def lr_at(step, progress, args):
 
 
 def seq_len_at(progress, args):
-    return args.long_len if progress >= 1.0 - args.long_frac else args.short_len
+    if progress >= 1.0 - args.long_frac:
+        return args.long_len
+    return args.short_len
 
 
 @torch.no_grad()
@@ -272,7 +274,7 @@ def finish(args, model, val_data, state, argv):
                "train_seconds": round(state["elapsed"], 1),
                "val_bits_per_byte": round(val, 4), "val_bytes": int(y.size),
                "seed": args.seed, "config": model.cfg.to_dict(),
-               "args": vars(args), "command": argv,
+               "args": vars(args), "command": state.get("command", argv),
                "history": state["history"], "checkpoint": "last.pt"}
     atomic_save(summary, os.path.join(args.out_dir, "summary.json"),
                 as_json=True)
@@ -290,6 +292,7 @@ def main(argv=None):
             state["step"], fmt_time(state["elapsed"])), flush=True)
     else:
         model, opt, state = fresh_state(args)
+        state["command"] = argv  # kept across resumes for the manifest
     train(args, model, opt, state, argv)
 
 

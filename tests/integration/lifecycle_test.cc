@@ -1,0 +1,133 @@
+// Process lifecycle: graceful shutdown with requests in flight, auth, and
+// exit status 2 for configuration errors.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <thread>
+
+#include "support/cases.h"
+#include "support/daemon.h"
+#include "support/http.h"
+#include "support/raw_socket.h"
+
+namespace nymph::testing {
+namespace {
+
+std::string ModelsDir() { return OwnTestDataDir() + "/models"; }
+
+InferCase FirstCase() { return LoadCases(OwnTestDataDir()).at(0); }
+
+std::string HttpPost(const std::string& body) {
+  return "POST /infer HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+         "Content-Type: application/json\r\nConnection: close\r\n"
+         "Content-Length: " +
+         std::to_string(body.size()) + "\r\n\r\n";
+}
+
+TEST(GracefulShutdown, SigtermWithRequestsInFlight_AnswersThemAndExitsZero) {
+  Daemon daemon({ModelsDir(), false, {}, {}, ""});
+  ASSERT_TRUE(daemon.Start()) << daemon.log();
+  InferCase c = FirstCase();
+  std::string body = c.request.dump();
+
+  // Each request is provably in flight at SIGTERM: its headers and half its
+  // body have been sent, the rest follows only after the signal.
+  constexpr int kInFlight = 3;
+  std::vector<std::unique_ptr<RawConnection>> connections;
+  for (int i = 0; i < kInFlight; ++i) {
+    auto connection = std::make_unique<RawConnection>(daemon.port());
+    ASSERT_TRUE(connection->connected());
+    ASSERT_TRUE(connection->Write(HttpPost(body) +
+                                  body.substr(0, body.size() / 2)));
+    connections.push_back(std::move(connection));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  ASSERT_EQ(kill(daemon.pid_for_test(), SIGTERM), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+
+  for (auto& connection : connections) {
+    ASSERT_TRUE(connection->Write(body.substr(body.size() / 2)));
+    std::string response = connection->ReadAll(10.0);
+    ASSERT_EQ(response.rfind("HTTP/1.1 200", 0), 0u) << response;
+    auto json = nlohmann::json::parse(
+        response.substr(response.find("\r\n\r\n") + 4));
+    EXPECT_TRUE(OutputsMatch(json.at("outputs"), c.expected, c.rtol, c.atol));
+  }
+  EXPECT_EQ(daemon.WaitExit(), 0) << daemon.log();
+  EXPECT_TRUE(daemon.WaitForLog("shutdown: done"));
+  // And it no longer accepts connections.
+  RawConnection late(daemon.port());
+  EXPECT_FALSE(late.connected());
+}
+
+TEST(GracefulShutdown, Sigint_ExitsZero) {
+  Daemon daemon({ModelsDir(), false, {}, {}, ""});
+  ASSERT_TRUE(daemon.Start()) << daemon.log();
+  EXPECT_EQ(daemon.Stop(SIGINT), 0) << daemon.log();
+}
+
+class AuthTest : public ::testing::Test {
+ protected:
+  static constexpr const char* kToken = "correct-horse-battery-staple";
+  void SetUp() override {
+    std::string token_file = ::testing::TempDir() + "/token";
+    std::ofstream(token_file) << kToken << "\n";
+    daemon_ = std::make_unique<Daemon>(DaemonOptions{
+        ModelsDir(), true, {"--api-token-file", token_file}, {}, ""});
+    ASSERT_TRUE(daemon_->Start(/*wait_ready=*/false)) << daemon_->log();
+    client_ = daemon_->Client();
+  }
+  void TearDown() override { EXPECT_EQ(daemon_->Stop(SIGTERM), 0); }
+
+  std::unique_ptr<Daemon> daemon_;
+  std::unique_ptr<httplib::Client> client_;
+};
+
+TEST_F(AuthTest, MissingOrWrongToken_Gets401) {
+  Reply none = Send(*client_, "GET", "/models");
+  EXPECT_EQ(none.status, 401);
+  EXPECT_EQ(none.body["error"]["code"], "unauthorized");
+  Reply wrong = Send(*client_, "GET", "/models", "",
+                     {{"Authorization", "Bearer correct-horse-battery-stapl"}});
+  EXPECT_EQ(wrong.status, 401);
+  Reply basic = Send(*client_, "POST", "/infer", "{}",
+                     {{"Authorization", std::string("Basic ") + kToken}});
+  EXPECT_EQ(basic.status, 401);
+  EXPECT_EQ(daemon_->log().find(kToken), std::string::npos)
+      << "the token must never be logged";
+}
+
+TEST_F(AuthTest, RightToken_IsServedAndHealthNeedsNone) {
+  EXPECT_EQ(Send(*client_, "GET", "/health").status, 200);
+  httplib::Headers auth = {{"Authorization", std::string("Bearer ") + kToken}};
+  EXPECT_EQ(Send(*client_, "GET", "/models", "", auth).status, 200);
+  InferCase c = FirstCase();
+  Reply reply = Send(*client_, "POST", "/infer", c.request.dump(), auth);
+  EXPECT_EQ(reply.status, 200) << reply.text;
+}
+
+TEST(ConfigErrors, BeyondLoopbackWithoutToken_ExitsTwoNamingTheSetting) {
+  Daemon daemon({ModelsDir(), false, {"--listen", "0.0.0.0:0"}, {}, ""});
+  EXPECT_FALSE(daemon.Start(false, 10));
+  EXPECT_EQ(daemon.WaitExit(), 2);
+  EXPECT_NE(daemon.log().find("API token is required"), std::string::npos)
+      << daemon.log();
+}
+
+TEST(ConfigErrors, UnknownConfigKeyAndBadFlag_ExitTwo) {
+  std::string config = ::testing::TempDir() + "/typo.toml";
+  std::ofstream(config) << "[server]\nlisten_adress = \"127.0.0.1:1\"\n";
+  Daemon typo({ModelsDir(), false, {"--config", config}, {}, ""});
+  EXPECT_FALSE(typo.Start(false, 10));
+  EXPECT_EQ(typo.WaitExit(), 2);
+  EXPECT_NE(typo.log().find("server.listen_adress: unknown setting"),
+            std::string::npos)
+      << typo.log();
+
+  Daemon flag({ModelsDir(), false, {"--no-such-flag"}, {}, ""});
+  EXPECT_FALSE(flag.Start(false, 10));
+  EXPECT_EQ(flag.WaitExit(), 2);
+}
+
+}  // namespace
+}  // namespace nymph::testing

@@ -1,0 +1,126 @@
+#include "config/config.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "config/command_line.h"
+
+namespace nymph {
+namespace {
+
+TEST(ParseListenAddress, HostPortAndIpv6Brackets) {
+  ListenAddress v4 = ParseListenAddress("127.0.0.1:8443");
+  EXPECT_EQ(v4.host, "127.0.0.1");
+  EXPECT_EQ(v4.port, 8443);
+  ListenAddress v6 = ParseListenAddress("[::1]:0");
+  EXPECT_EQ(v6.host, "::1");
+  EXPECT_EQ(v6.port, 0);
+  EXPECT_EQ(ParseListenAddress(":9000").host, "0.0.0.0");
+}
+
+TEST(ParseListenAddress, BadInput_ThrowsConfigError) {
+  EXPECT_THROW(ParseListenAddress("localhost"), ConfigError);
+  EXPECT_THROW(ParseListenAddress("1.2.3.4:70000"), ConfigError);
+  EXPECT_THROW(ParseListenAddress("1.2.3.4:http"), ConfigError);
+  EXPECT_THROW(ParseListenAddress("::1:8443"), ConfigError);
+}
+
+TEST(IsLoopbackHost, OnlyLoopbackAddresses) {
+  EXPECT_TRUE(IsLoopbackHost("127.0.0.1"));
+  EXPECT_TRUE(IsLoopbackHost("127.8.9.10"));
+  EXPECT_TRUE(IsLoopbackHost("::1"));
+  EXPECT_TRUE(IsLoopbackHost("localhost"));
+  EXPECT_FALSE(IsLoopbackHost("0.0.0.0"));
+  EXPECT_FALSE(IsLoopbackHost("::"));
+  EXPECT_FALSE(IsLoopbackHost("10.0.0.1"));
+  EXPECT_FALSE(IsLoopbackHost("example.com"));
+}
+
+TEST(ApplyToml, SetsOnlyGivenKeys) {
+  Config config;
+  ApplyToml(
+      "[server]\nlisten = \"127.0.0.1:9000\"\nmax_body_bytes = 4096\n"
+      "[models]\ndir = \"/m\"\nintra_op_threads = 2\n",
+      "test.toml", config);
+  EXPECT_EQ(config.listen.port, 9000);
+  EXPECT_EQ(config.max_body_bytes, 4096u);
+  EXPECT_EQ(config.models_dir, "/m");
+  EXPECT_EQ(config.intra_op_threads, 2);
+  EXPECT_EQ(config.inter_op_threads, Config().inter_op_threads);
+  EXPECT_FALSE(config.plain_http);
+}
+
+TEST(ApplyToml, UnknownKeyWrongTypeOrRange_NamesTheSetting) {
+  Config config;
+  try {
+    ApplyToml("[server]\nlisten_adress = \"x\"\n", "a.toml", config);
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_STREQ(e.what(), "a.toml: server.listen_adress: unknown setting");
+  }
+  EXPECT_THROW(ApplyToml("[server]\nhttp = \"yes\"\n", "a", config),
+               ConfigError);
+  EXPECT_THROW(ApplyToml("[server]\nthreads = 0\n", "a", config),
+               ConfigError);
+  EXPECT_THROW(ApplyToml("server = 1\n", "a", config), ConfigError);
+  EXPECT_THROW(ApplyToml("[server\n", "a", config), ConfigError);
+}
+
+TEST(FinalizeConfig, NonLoopbackWithoutToken_Fails) {
+  unsetenv("NYMPH_API_TOKEN");
+  Config config;
+  config.listen = ParseListenAddress("0.0.0.0:8443");
+  EXPECT_THROW(FinalizeConfig(config), ConfigError);
+  setenv("NYMPH_API_TOKEN", "0123456789abcdef0123", 1);
+  Config with_env;
+  with_env.listen = config.listen;
+  EXPECT_NO_THROW(FinalizeConfig(with_env));
+  EXPECT_EQ(with_env.api_token, "0123456789abcdef0123");
+  unsetenv("NYMPH_API_TOKEN");
+}
+
+TEST(FinalizeConfig, ShortTokenAndHalfTlsAndBadLevel_Fail) {
+  Config short_token;
+  short_token.api_token = "abc";
+  setenv("NYMPH_API_TOKEN", "abc", 1);
+  EXPECT_THROW(FinalizeConfig(short_token), ConfigError);
+  unsetenv("NYMPH_API_TOKEN");
+  Config half_tls;
+  half_tls.tls_cert_file = "cert.pem";
+  EXPECT_THROW(FinalizeConfig(half_tls), ConfigError);
+  Config level;
+  level.log_level = "verbose";
+  EXPECT_THROW(FinalizeConfig(level), ConfigError);
+}
+
+CommandLineResult Parse(std::vector<std::string> args) {
+  args.insert(args.begin(), "nymphd");
+  std::vector<char*> argv;
+  for (auto& arg : args) argv.push_back(arg.data());
+  return ParseCommandLine(static_cast<int>(argv.size()), argv.data());
+}
+
+TEST(ParseCommandLine, FlagsOverrideTheConfigFile) {
+  std::string path = ::testing::TempDir() + "/flags.toml";
+  std::ofstream(path) << "[server]\nlisten = \"127.0.0.1:1111\"\n"
+                         "[models]\ndir = \"/from-file\"\n";
+  CommandLineResult result =
+      Parse({"--config", path, "--listen", "127.0.0.1:2222", "--http"});
+  ASSERT_TRUE(result.config);
+  EXPECT_EQ(result.config->listen.port, 2222);
+  EXPECT_TRUE(result.config->plain_http);
+  EXPECT_EQ(result.config->models_dir, "/from-file");
+}
+
+TEST(ParseCommandLine, HelpIsZeroAndErrorsAreTwo) {
+  EXPECT_EQ(Parse({"--help"}).exit_code, 0);
+  EXPECT_EQ(Parse({"--bogus"}).exit_code, 2);
+  EXPECT_EQ(Parse({"--listen", "nonsense"}).exit_code, 2);
+  EXPECT_EQ(Parse({"--config", "/does/not/exist.toml"}).exit_code, 2);
+  EXPECT_FALSE(Parse({"--log-level", "loud"}).config);
+}
+
+}  // namespace
+}  // namespace nymph
