@@ -52,8 +52,14 @@ std::optional<ModelLoadFailure> FindFailure(const ModelRegistry& models,
   return std::nullopt;
 }
 
-// 409 for a model whose file is there but failed to load, else 404.
+// 503 while models load, 409 for a model whose file failed to load, else
+// 404.
 Status ModelNotServing(const ModelRegistry& models, const std::string& name) {
+  if (!models.loading_done()) {
+    return Status(ErrorKind::kUnavailable, "loading",
+                  "models are still loading; retry when GET /ready says "
+                  "ready");
+  }
   if (auto failure = FindFailure(models, name)) {
     return Status(ErrorKind::kConflict, "model_load_failed",
                   "model '" + name + "' failed to load: " + failure->reason);

@@ -74,17 +74,25 @@ TEST_P(InferTest, Models_ListSignatureHashAndFailure) {
 TEST_P(InferTest, Metrics_CountRequestsByRouteAndStatus) {
   PostJson(*client_, "/infer", nlohmann::json::object());
   Send(*client_, "GET", "/health");
-  Reply reply = Send(*client_, "GET", "/metrics");
-  ASSERT_EQ(reply.status, 200);
-  EXPECT_NE(reply.text.find("nymph_http_requests_total{method=\"POST\","
-                            "route=\"/infer\",status=\"400\"} 1"),
-            std::string::npos)
-      << reply.text;
-  EXPECT_NE(reply.text.find("nymph_http_request_duration_seconds_count{"
-                            "method=\"GET\",route=\"/health\",status=\"200\"}"
-                            " 1"),
-            std::string::npos);
-  EXPECT_NE(reply.text.find("nymph_models_failed 1"), std::string::npos);
+  const std::string bad_infer =
+      "nymph_http_requests_total{method=\"POST\",route=\"/infer\","
+      "status=\"400\"} 1\n";
+  const std::string health =
+      "nymph_http_request_duration_seconds_count{method=\"GET\","
+      "route=\"/health\",status=\"200\"} 1\n";
+  // A request is counted just after its response is sent, so the scrape
+  // may briefly run ahead of the count.
+  Reply reply;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    reply = Send(*client_, "GET", "/metrics");
+    ASSERT_EQ(reply.status, 200);
+    if (reply.text.find(health) != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_NE(reply.text.find(bad_infer), std::string::npos) << reply.text;
+  EXPECT_NE(reply.text.find(health), std::string::npos) << reply.text;
+  EXPECT_NE(reply.text.find("nymph_models_failed 1\n"), std::string::npos);
+  EXPECT_NE(reply.text.find("nymph_inference_runs_total"), std::string::npos);
 }
 
 TEST_P(InferTest, SeveralClientThreads_EachGetsItsOwnAnswer) {

@@ -100,6 +100,13 @@ TEST_F(AuthTest, MissingOrWrongToken_Gets401) {
 TEST_F(AuthTest, RightToken_IsServedAndHealthNeedsNone) {
   EXPECT_EQ(Send(*client_, "GET", "/health").status, 200);
   httplib::Headers auth = {{"Authorization", std::string("Bearer ") + kToken}};
+  EXPECT_EQ(Send(*client_, "GET", "/ready").status, 401);
+  int ready = 0;
+  for (int attempt = 0; attempt < 500 && ready != 200; ++attempt) {
+    ready = Send(*client_, "GET", "/ready", "", auth).status;
+    if (ready != 200) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_EQ(ready, 200);
   EXPECT_EQ(Send(*client_, "GET", "/models", "", auth).status, 200);
   InferCase c = FirstCase();
   Reply reply = Send(*client_, "POST", "/infer", c.request.dump(), auth);
