@@ -168,6 +168,7 @@ std::unique_ptr<httplib::Client> Daemon::Client() const {
     client->set_ca_cert_path(state_dir_ + "/tls/cert.pem");
     client->enable_server_certificate_verification(true);
   }
+  client->set_tcp_nodelay(true);
   client->set_connection_timeout(5);
   client->set_read_timeout(30);
   return client;

@@ -173,7 +173,9 @@ def load_state(args):
     opt = make_optimizer(model, saved)
     opt.load_state_dict(ckpt["optimizer"])
     torch.set_rng_state(ckpt["torch_rng"])
-    return saved, model, opt, ckpt["state"]
+    state = ckpt["state"]
+    state.setdefault("command", ckpt["command"])
+    return saved, model, opt, state
 
 
 def checkpoint(path, model, opt, state, args, argv):
@@ -181,6 +183,24 @@ def checkpoint(path, model, opt, state, args, argv):
                  "config": model.cfg.to_dict(), "args": vars(args),
                  "state": state, "torch_rng": torch.get_rng_state(),
                  "command": argv}, path)
+
+
+def counted_time(seconds, pace):
+    """Wall time to count for one step; drops time spent suspended.
+
+    A step taking over five times the recent median means the process was
+    stopped (SIGSTOP, laptop sleep); counting that would eat the time
+    budget without training, so the median is counted instead.
+    """
+    recent = sorted(pace[-20:])
+    if len(recent) >= 5:
+        median = recent[len(recent) // 2]
+        if seconds > 5 * median:
+            print("note: step took %.0f s (median %.1f s); counting the "
+                  "median, assuming the process was suspended" % (
+                      seconds, median), flush=True)
+            return median
+    return seconds
 
 
 def fmt_time(seconds):
@@ -205,6 +225,7 @@ def train(args, model, opt, state, argv):
     rng = np.random.default_rng()
     rng.bit_generator.state = state["rng"]
     smooth, last_log, t_prev = None, time.time(), time.time()
+    pace = []  # recent step times, to spot a suspended process
 
     while progress_of(state, args) < 1.0:
         progress = progress_of(state, args)
@@ -223,7 +244,8 @@ def train(args, model, opt, state, argv):
         opt.step()
 
         now = time.time()
-        state["elapsed"] += now - t_prev
+        state["elapsed"] += counted_time(now - t_prev, pace)
+        pace.append(now - t_prev)
         t_prev = now
         state["step"] += 1
         state["tokens"] += x.size
