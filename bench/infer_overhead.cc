@@ -50,9 +50,8 @@ std::vector<Input> MakeInputs(Ort::Session& session) {
     if (info.GetElementType() != ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT) {
       throw std::runtime_error("only float32 inputs are supported");
     }
-    Input input{session.GetInputNameAllocated(i, allocator).get(),
-                info.GetShape(),
-                {}};
+    Input input{
+        session.GetInputNameAllocated(i, allocator).get(), info.GetShape(), {}};
     size_t count = 1;
     for (int64_t& dim : input.shape) {
       if (dim < 0) dim = 1;
@@ -137,9 +136,9 @@ int Measure(const std::string& url, const std::string& model_file,
           cpu, input.data.data(), input.data.size(), input.shape.data(),
           input.shape.size()));
     }
-    auto results = session.Run(Ort::RunOptions{nullptr}, in_names.data(),
-                               values.data(), values.size(), out_names.data(),
-                               out_names.size());
+    auto results =
+        session.Run(Ort::RunOptions{nullptr}, in_names.data(), values.data(),
+                    values.size(), out_names.data(), out_names.size());
     return results.size();
   };
 
@@ -187,10 +186,11 @@ int Measure(const std::string& url, const std::string& model_file,
     json figures = {
         {"model", name},
         {"iterations", http_us.size()},
-        {"in_process_us", {{"p50", Percentile(in_process_us, 50)},
-                           {"p99", Percentile(in_process_us, 99)}}},
-        {"http_us", {{"p50", Percentile(http_us, 50)},
-                     {"p99", Percentile(http_us, 99)}}},
+        {"in_process_us",
+         {{"p50", Percentile(in_process_us, 50)},
+          {"p99", Percentile(in_process_us, 99)}}},
+        {"http_us",
+         {{"p50", Percentile(http_us, 50)}, {"p99", Percentile(http_us, 99)}}},
     };
     figures["overhead_us"] = {
         {"p50", figures["http_us"]["p50"].get<double>() -

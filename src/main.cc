@@ -71,10 +71,10 @@ int Run(const Config& config) {
   AddSystemRoutes(router, context);
   AddModelRoutes(router, context);
 
-  HttpServer server({config.listen, config.plain_http, tls,
-                     config.max_body_bytes, config.http_threads,
-                     config.api_token},
-                    router, http_metrics);
+  HttpServer server(
+      {config.listen, config.plain_http, tls, config.max_body_bytes,
+       config.http_threads, config.api_token},
+      router, http_metrics);
   auto port = server.Bind();
   if (!port.ok()) {
     spdlog::error("http: {}", port.status().message());

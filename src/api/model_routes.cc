@@ -65,8 +65,9 @@ Status ModelNotServing(const ModelRegistry& models, const std::string& name) {
                   "model '" + name + "' failed to load: " + failure->reason);
   }
   return Status(ErrorKind::kNotFound, "model_not_found",
-                "no model named '" + name + "' is loaded; GET /models lists "
-                "the models");
+                "no model named '" + name +
+                    "' is loaded; GET /models lists "
+                    "the models");
 }
 
 // Reads {"model": "...", "inputs": {"name": tensor, ...}}.
@@ -140,7 +141,8 @@ void AddModelRoutes(Router& router, const ApiContext& context) {
 
     auto start = std::chrono::steady_clock::now();
     auto outputs = model->Run(parsed->inputs);
-    std::chrono::duration<double> run = std::chrono::steady_clock::now() - start;
+    std::chrono::duration<double> run =
+        std::chrono::steady_clock::now() - start;
     context.inference_stats.Record(model->name(), outputs.ok(), run.count());
     if (!outputs.ok()) return ErrorResponse(outputs.status());
 

@@ -41,8 +41,8 @@ void AddSystemRoutes(Router& router, const ApiContext& context) {
         "# TYPE nymph_models_failed gauge\n"
         "nymph_models_failed {}\n",
         context.models.Models().size(), context.models.Failures().size());
-    return ApiResponse{200, "text/plain; version=0.0.4; charset=utf-8",
-                       std::move(text), {}};
+    return ApiResponse{
+        200, "text/plain; version=0.0.4; charset=utf-8", std::move(text), {}};
   });
 }
 

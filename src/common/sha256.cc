@@ -14,8 +14,8 @@ StatusOr<std::string> Sha256OfFile(const std::string& path) {
     return Status(ErrorKind::kNotFound, "unreadable_file",
                   "cannot read " + path);
   }
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(
-      EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
+                                                              EVP_MD_CTX_free);
   EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
   std::vector<char> buffer(1 << 16);
   while (in) {

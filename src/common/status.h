@@ -48,8 +48,8 @@ class Status {
 template <typename T>
 class StatusOr {
  public:
-  StatusOr(T value) : state_(std::move(value)) {}          // NOLINT
-  StatusOr(Status status) : state_(std::move(status)) {}   // NOLINT
+  StatusOr(T value) : state_(std::move(value)) {}         // NOLINT
+  StatusOr(Status status) : state_(std::move(status)) {}  // NOLINT
 
   bool ok() const { return std::holds_alternative<T>(state_); }
   const Status& status() const { return std::get<Status>(state_); }

@@ -36,8 +36,8 @@ bool Bool(const toml::value& v, const std::string& name) {
   return v.as_boolean();
 }
 
-using KeySetter =
-    void (*)(const toml::value&, const std::string& name, Config&);
+using KeySetter = void (*)(const toml::value&, const std::string& name,
+                           Config&);
 
 // Every accepted key, by "table.key". Kept as one table so the accepted
 // settings are visible in one place and unknown keys can be rejected.
@@ -47,18 +47,12 @@ const std::map<std::string, KeySetter>& Setters() {
        [](const toml::value& v, const std::string& n, Config& c) {
          c.listen = ParseListenAddress(Str(v, n));
        }},
-      {"server.http",
-       [](const toml::value& v, const std::string& n, Config& c) {
-         c.plain_http = Bool(v, n);
-       }},
-      {"server.tls_cert",
-       [](const toml::value& v, const std::string& n, Config& c) {
-         c.tls_cert_file = Str(v, n);
-       }},
-      {"server.tls_key",
-       [](const toml::value& v, const std::string& n, Config& c) {
-         c.tls_key_file = Str(v, n);
-       }},
+      {"server.http", [](const toml::value& v, const std::string& n,
+                         Config& c) { c.plain_http = Bool(v, n); }},
+      {"server.tls_cert", [](const toml::value& v, const std::string& n,
+                             Config& c) { c.tls_cert_file = Str(v, n); }},
+      {"server.tls_key", [](const toml::value& v, const std::string& n,
+                            Config& c) { c.tls_key_file = Str(v, n); }},
       {"server.api_token_file",
        [](const toml::value& v, const std::string& n, Config& c) {
          c.api_token_file = Str(v, n);
@@ -71,10 +65,8 @@ const std::map<std::string, KeySetter>& Setters() {
        [](const toml::value& v, const std::string& n, Config& c) {
          c.http_threads = static_cast<int>(IntIn(v, n, 1, 256));
        }},
-      {"models.dir",
-       [](const toml::value& v, const std::string& n, Config& c) {
-         c.models_dir = Str(v, n);
-       }},
+      {"models.dir", [](const toml::value& v, const std::string& n,
+                        Config& c) { c.models_dir = Str(v, n); }},
       {"models.intra_op_threads",
        [](const toml::value& v, const std::string& n, Config& c) {
          c.intra_op_threads = static_cast<int>(IntIn(v, n, 0, 256));
@@ -83,14 +75,10 @@ const std::map<std::string, KeySetter>& Setters() {
        [](const toml::value& v, const std::string& n, Config& c) {
          c.inter_op_threads = static_cast<int>(IntIn(v, n, 0, 256));
        }},
-      {"state.dir",
-       [](const toml::value& v, const std::string& n, Config& c) {
-         c.state_dir = Str(v, n);
-       }},
-      {"log.level",
-       [](const toml::value& v, const std::string& n, Config& c) {
-         c.log_level = Str(v, n);
-       }},
+      {"state.dir", [](const toml::value& v, const std::string& n,
+                       Config& c) { c.state_dir = Str(v, n); }},
+      {"log.level", [](const toml::value& v, const std::string& n,
+                       Config& c) { c.log_level = Str(v, n); }},
   };
   return setters;
 }
@@ -171,7 +159,7 @@ void ApplyToml(const std::string& toml_text, const std::string& origin,
 }
 
 void FinalizeConfig(Config& config) {
-  static const char* levels[] = {"trace", "debug", "info",    "warn",
+  static const char* levels[] = {"trace", "debug",    "info", "warn",
                                  "error", "critical", "off"};
   bool known_level = false;
   for (const char* level : levels) known_level |= config.log_level == level;
@@ -180,8 +168,9 @@ void FinalizeConfig(Config& config) {
          "use one of trace, debug, info, warn, error, critical, off");
   }
   if (config.tls_cert_file.empty() != config.tls_key_file.empty()) {
-    Fail("tls_cert/tls_key", "give both files, or neither for a self-signed "
-                             "certificate");
+    Fail("tls_cert/tls_key",
+         "give both files, or neither for a self-signed "
+         "certificate");
   }
   if (!config.api_token_file.empty()) {
     std::string token = Trim(ReadFile(config.api_token_file));

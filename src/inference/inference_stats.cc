@@ -29,9 +29,8 @@ void InferenceStats::Render(std::string& out) const {
       "Runtime, by model.\n"
       "# TYPE nymph_inference_run_seconds_total counter\n";
   for (const auto& [model, stats] : models_) {
-    out += fmt::format(
-        "nymph_inference_run_seconds_total{{model=\"{}\"}} {}\n", model,
-        stats.run_seconds);
+    out += fmt::format("nymph_inference_run_seconds_total{{model=\"{}\"}} {}\n",
+                       model, stats.run_seconds);
   }
 }
 

@@ -20,9 +20,9 @@ Status ModelRegistry::LoadDirectory(const std::string& dir) {
   }
   if (error) {
     loading_done_ = true;
-    return Status(ErrorKind::kNotFound, "models_dir_unreadable",
-                  "cannot read models directory " + dir + ": " +
-                      error.message());
+    return Status(
+        ErrorKind::kNotFound, "models_dir_unreadable",
+        "cannot read models directory " + dir + ": " + error.message());
   }
   std::sort(files.begin(), files.end());
   for (const fs::path& file : files) {

@@ -109,8 +109,9 @@ Ort::Value MakeInput(const Tensor& tensor) {
 StatusOr<Tensor> ReadOutput(const std::string& name, const Ort::Value& value) {
   if (!value.IsTensor()) {
     return Status(ErrorKind::kUnprocessable, "unsupported_output_type",
-                  "output '" + name + "' is not a tensor, so it has no JSON "
-                  "form in /infer");
+                  "output '" + name +
+                      "' is not a tensor, so it has no JSON "
+                      "form in /infer");
   }
   auto info = value.GetTensorTypeAndShapeInfo();
   auto dtype = ToDType(info.GetElementType());

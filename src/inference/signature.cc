@@ -6,8 +6,7 @@ namespace nymph {
 namespace {
 
 Status Unprocessable(std::string code, std::string message) {
-  return Status(ErrorKind::kUnprocessable, std::move(code),
-                std::move(message));
+  return Status(ErrorKind::kUnprocessable, std::move(code), std::move(message));
 }
 
 std::string ShapeText(const std::vector<int64_t>& shape,
@@ -35,25 +34,25 @@ Status ValidateOne(const TensorSpec& spec, const Tensor& tensor,
                              ", which /infer cannot take as JSON");
   }
   if (*spec.dtype != tensor.dtype) {
-    return Unprocessable(
-        "dtype_mismatch", where + " must be " +
-                              std::string(DTypeName(*spec.dtype)) + ", got " +
-                              std::string(DTypeName(tensor.dtype)));
+    return Unprocessable("dtype_mismatch",
+                         where + " must be " +
+                             std::string(DTypeName(*spec.dtype)) + ", got " +
+                             std::string(DTypeName(tensor.dtype)));
   }
   if (spec.shape.size() != tensor.shape.size()) {
-    return Unprocessable(
-        "rank_mismatch",
-        where + " must have rank " + std::to_string(spec.shape.size()) +
-            " (shape " + ShapeText(spec.shape, spec.dim_names) + "), got " +
-            ShapeText(tensor.shape));
+    return Unprocessable("rank_mismatch",
+                         where + " must have rank " +
+                             std::to_string(spec.shape.size()) + " (shape " +
+                             ShapeText(spec.shape, spec.dim_names) + "), got " +
+                             ShapeText(tensor.shape));
   }
   for (size_t i = 0; i < spec.shape.size(); ++i) {
     if (spec.shape[i] >= 0 && spec.shape[i] != tensor.shape[i]) {
-      return Unprocessable(
-          "shape_mismatch",
-          where + " must have shape " + ShapeText(spec.shape, spec.dim_names) +
-              ", got " + ShapeText(tensor.shape) + " (dimension " +
-              std::to_string(i) + ")");
+      return Unprocessable("shape_mismatch",
+                           where + " must have shape " +
+                               ShapeText(spec.shape, spec.dim_names) +
+                               ", got " + ShapeText(tensor.shape) +
+                               " (dimension " + std::to_string(i) + ")");
     }
     const std::string& symbol =
         i < spec.dim_names.size() ? spec.dim_names[i] : std::string();
@@ -62,8 +61,8 @@ Status ValidateOne(const TensorSpec& spec, const Tensor& tensor,
     if (!first && it->second != tensor.shape[i]) {
       return Unprocessable("shape_mismatch",
                            where + ": dimension '" + symbol + "' is " +
-                               std::to_string(tensor.shape[i]) +
-                               " here but " + std::to_string(it->second) +
+                               std::to_string(tensor.shape[i]) + " here but " +
+                               std::to_string(it->second) +
                                " in another input");
     }
   }
@@ -82,9 +81,9 @@ Status ValidateInputs(const ModelSignature& signature,
       for (const TensorSpec& spec : signature.inputs) {
         expected += (expected.empty() ? "'" : ", '") + spec.name + "'";
       }
-      return Unprocessable("unknown_input", "the model has no input '" +
-                                                name + "'; its inputs are " +
-                                                expected);
+      return Unprocessable(
+          "unknown_input",
+          "the model has no input '" + name + "'; its inputs are " + expected);
     }
   }
   std::map<std::string, int64_t> symbolic_sizes;
@@ -112,9 +111,8 @@ nlohmann::json SpecToJson(const TensorSpec& spec) {
       shape.push_back(nullptr);
     }
   }
-  nlohmann::json dtype = spec.dtype
-                             ? nlohmann::json(DTypeName(*spec.dtype))
-                             : nlohmann::json(spec.type_description);
+  nlohmann::json dtype = spec.dtype ? nlohmann::json(DTypeName(*spec.dtype))
+                                    : nlohmann::json(spec.type_description);
   return {{"name", spec.name}, {"dtype", dtype}, {"shape", shape}};
 }
 

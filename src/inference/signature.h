@@ -20,8 +20,8 @@ struct TensorSpec {
   // element type such as complex64); type_description then says what it is.
   std::optional<DType> dtype;
   std::string type_description;
-  std::vector<int64_t> shape;           // -1 marks a dynamic dimension
-  std::vector<std::string> dim_names;   // symbolic names, "" if none
+  std::vector<int64_t> shape;          // -1 marks a dynamic dimension
+  std::vector<std::string> dim_names;  // symbolic names, "" if none
 };
 
 struct ModelSignature {

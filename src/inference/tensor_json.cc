@@ -1,10 +1,10 @@
 #include "inference/tensor_json.h"
 
+#include <onnxruntime_float16.h>
 #include <charconv>
 #include <cmath>
 #include <cstring>
 #include <limits>
-#include <onnxruntime_float16.h>
 #include <string>
 #include <type_traits>
 
@@ -45,10 +45,9 @@ T Get(const Tensor& tensor, size_t index) {
 template <typename T>
 Status DecodeInteger(const json& item, std::string_view name, size_t index,
                      Tensor& tensor) {
-  const std::string want = "an integer from " +
-                           std::to_string(std::numeric_limits<T>::min()) +
-                           " to " +
-                           std::to_string(std::numeric_limits<T>::max());
+  const std::string want =
+      "an integer from " + std::to_string(std::numeric_limits<T>::min()) +
+      " to " + std::to_string(std::numeric_limits<T>::max());
   if (item.is_number_unsigned()) {
     auto v = item.get<uint64_t>();
     if (v > static_cast<uint64_t>(std::numeric_limits<T>::max())) {
@@ -175,7 +174,8 @@ json EncodeElement(const Tensor& tensor, size_t i) {
 StatusOr<Tensor> DecodeTensor(const json& json_tensor, std::string_view name) {
   const std::string where = "input '" + std::string(name) + "'";
   auto bad = [&](const std::string& what) {
-    return Status(ErrorKind::kBadRequest, "invalid_tensor", where + ": " + what);
+    return Status(ErrorKind::kBadRequest, "invalid_tensor",
+                  where + ": " + what);
   };
   if (!json_tensor.is_object()) {
     return bad("expected an object with shape, dtype and data");

@@ -106,22 +106,22 @@ void HttpServer::Configure() {
   // delayed ACKs add about 40 ms to every keep-alive response.
   svr.set_tcp_nodelay(true);
 
-  svr.set_pre_routing_handler(
-      [this](const httplib::Request& req, httplib::Response& res) {
-        current = {true, Clock::now(), next_request_id++, "unmatched"};
-        metrics_.AddInFlight(1);
-        res.set_header("X-Request-Id", std::to_string(current.id));
-        if (req.path == "/health" ||
-            auth_.Accepts(req.get_header_value("Authorization"))) {
-          return httplib::Server::HandlerResponse::Unhandled;
-        }
-        ApiResponse denied = ErrorResponse(
-            401, "unauthorized",
-            "send the API token as 'Authorization: Bearer <token>'");
-        denied.headers["WWW-Authenticate"] = "Bearer";
-        Send(denied, res);
-        return httplib::Server::HandlerResponse::Handled;
-      });
+  svr.set_pre_routing_handler([this](const httplib::Request& req,
+                                     httplib::Response& res) {
+    current = {true, Clock::now(), next_request_id++, "unmatched"};
+    metrics_.AddInFlight(1);
+    res.set_header("X-Request-Id", std::to_string(current.id));
+    if (req.path == "/health" ||
+        auth_.Accepts(req.get_header_value("Authorization"))) {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    ApiResponse denied =
+        ErrorResponse(401, "unauthorized",
+                      "send the API token as 'Authorization: Bearer <token>'");
+    denied.headers["WWW-Authenticate"] = "Bearer";
+    Send(denied, res);
+    return httplib::Server::HandlerResponse::Handled;
+  });
 
   auto dispatch = [this](const httplib::Request& req, httplib::Response& res) {
     Router::Match match = router_.Find(req.method, req.path);
@@ -132,16 +132,17 @@ void HttpServer::Configure() {
         for (const auto& m : match.allowed) {
           allowed += (allowed.empty() ? "" : ", ") + m;
         }
-        ApiResponse response = ErrorResponse(
-            405, "method_not_allowed",
-            req.method + " is not supported on " + match.pattern +
-                "; use " + allowed);
+        ApiResponse response =
+            ErrorResponse(405, "method_not_allowed",
+                          req.method + " is not supported on " + match.pattern +
+                              "; use " + allowed);
         response.headers["Allow"] = allowed;
         Send(response, res);
       } else {
         Send(ErrorResponse(404, "not_found",
-                           "no route " + req.path + "; see GET /health, "
-                           "/ready, /metrics, /models, POST /infer"),
+                           "no route " + req.path +
+                               "; see GET /health, "
+                               "/ready, /metrics, /models, POST /infer"),
              res);
       }
       return;
@@ -165,10 +166,10 @@ void HttpServer::Configure() {
         if (!res.body.empty()) {
           return httplib::Server::HandlerResponse::Unhandled;
         }
-        std::string message =
-            res.status == 413 ? "the request body is over the configured "
-                                "limit (server.max_body_bytes)"
-                              : "the HTTP request could not be handled";
+        std::string message = res.status == 413
+                                  ? "the request body is over the configured "
+                                    "limit (server.max_body_bytes)"
+                                  : "the HTTP request could not be handled";
         ApiResponse response =
             ErrorResponse(res.status, ErrorCodeForStatus(res.status), message);
         res.set_content(response.body, response.content_type);

@@ -37,8 +37,8 @@ void HttpMetrics::Render(std::string& out) const {
       "# TYPE nymph_http_request_duration_seconds histogram\n";
   for (const auto& [key, series] : series_) {
     const auto& [method, route, status] = key;
-    std::string labels = fmt::format(
-        "method=\"{}\",route=\"{}\",status=\"{}\"", method, route, status);
+    std::string labels = fmt::format("method=\"{}\",route=\"{}\",status=\"{}\"",
+                                     method, route, status);
     uint64_t cumulative = 0;
     for (size_t i = 0; i < kBuckets.size(); ++i) {
       cumulative += series.buckets[i];

@@ -23,8 +23,8 @@ class HttpMetrics {
 
   // `route` is the matched pattern ("/models/{name}"), never the raw path,
   // so that hostile paths cannot grow the label set.
-  void Observe(const std::string& method, const std::string& route,
-               int status, double seconds);
+  void Observe(const std::string& method, const std::string& route, int status,
+               double seconds);
   void AddInFlight(int delta) { in_flight_ += delta; }
 
   // Appends nymph_http_requests_total, nymph_http_request_duration_seconds

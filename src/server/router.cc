@@ -18,8 +18,7 @@ std::vector<std::string> Split(const std::string& path) {
 }
 
 bool IsParam(const std::string& segment) {
-  return segment.size() > 2 && segment.front() == '{' &&
-         segment.back() == '}';
+  return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
 }
 
 bool MatchSegments(const std::vector<std::string>& pattern,
@@ -62,8 +61,8 @@ Router::Match Router::Find(const std::string& method,
     }
     match.status = 405;
     match.pattern = route.pattern;
-    if (std::find(match.allowed.begin(), match.allowed.end(),
-                  route.method) == match.allowed.end()) {
+    if (std::find(match.allowed.begin(), match.allowed.end(), route.method) ==
+        match.allowed.end()) {
       match.allowed.push_back(route.method);
     }
   }

@@ -5,8 +5,8 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
-#include <sys/stat.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -31,8 +31,8 @@ template <typename Writer>
 Status WriteAtomically(const fs::path& path, mode_t mode, Writer write) {
   fs::path temporary = path;
   temporary += ".tmp";
-  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-                  mode);
+  int fd =
+      ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0) return Failure("cannot create " + temporary.string());
   ::fchmod(fd, mode);  // the umask may have narrowed or widened it
   FILE* file = ::fdopen(fd, "w");
@@ -88,9 +88,10 @@ StatusOr<TlsFiles> EnsureSelfSignedCertificate(const std::string& state_dir) {
                              reinterpret_cast<const unsigned char*>("nymphd"),
                              -1, -1, 0);
   X509_set_issuer_name(cert.get(), name);
-  bool ok = AddExtension(cert.get(), NID_subject_alt_name,
-                         "DNS:localhost,IP:127.0.0.1,IP:::1") &&
-            AddExtension(cert.get(), NID_basic_constraints, "critical,CA:FALSE");
+  bool ok =
+      AddExtension(cert.get(), NID_subject_alt_name,
+                   "DNS:localhost,IP:127.0.0.1,IP:::1") &&
+      AddExtension(cert.get(), NID_basic_constraints, "critical,CA:FALSE");
   if (!ok || X509_sign(cert.get(), key.get(), EVP_sha256()) == 0) {
     return Failure("signing failed");
   }

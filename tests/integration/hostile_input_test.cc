@@ -34,13 +34,12 @@ const std::vector<BadRequest>& BadRequests() {
        "invalid_json"},
       {"invalid utf8", "POST", "/infer", "{\"model\":\"\xff\xfe\"}", 400,
        "invalid_json"},
-      {"model not string", "POST", "/infer", R"({"model":7,"inputs":{}})",
-       400, "invalid_request"},
+      {"model not string", "POST", "/infer", R"({"model":7,"inputs":{}})", 400,
+       "invalid_request"},
       {"inputs not object", "POST", "/infer",
        R"({"model":"affine","inputs":[1]})", 400, "invalid_request"},
       {"unknown field", "POST", "/infer",
-       R"({"model":"affine","inputs":{},"extra":1})", 400,
-       "invalid_request"},
+       R"({"model":"affine","inputs":{},"extra":1})", 400, "invalid_request"},
       {"unknown model", "POST", "/infer", R"({"model":"nope","inputs":{}})",
        404, "model_not_found"},
       {"failed model", "POST", "/infer", R"({"model":"broken","inputs":{}})",
@@ -58,14 +57,14 @@ const std::vector<BadRequest>& BadRequests() {
        AffineBody(R"({"shape":[4],"dtype":"float32","data":[1,2,3,4]})"), 422,
        "rank_mismatch"},
       {"fixed dim wrong", "POST", "/infer",
-       AffineBody(R"({"shape":[2,2],"dtype":"float32","data":[1,2,3,4]})"),
-       422, "shape_mismatch"},
+       AffineBody(R"({"shape":[2,2],"dtype":"float32","data":[1,2,3,4]})"), 422,
+       "shape_mismatch"},
       {"count mismatch", "POST", "/infer",
-       AffineBody(R"({"shape":[2,4],"dtype":"float32","data":[1,2,3,4]})"),
-       422, "shape_data_mismatch"},
+       AffineBody(R"({"shape":[2,4],"dtype":"float32","data":[1,2,3,4]})"), 422,
+       "shape_data_mismatch"},
       {"unknown dtype", "POST", "/infer",
-       AffineBody(R"({"shape":[1,4],"dtype":"float8","data":[1,2,3,4]})"),
-       400, "invalid_tensor"},
+       AffineBody(R"({"shape":[1,4],"dtype":"float8","data":[1,2,3,4]})"), 400,
+       "invalid_tensor"},
       {"negative dim", "POST", "/infer",
        AffineBody(R"({"shape":[-1,4],"dtype":"float32","data":[]})"), 400,
        "invalid_tensor"},
@@ -80,8 +79,8 @@ const std::vector<BadRequest>& BadRequests() {
        AffineBody(R"({"shape":[1,4],"dtype":"float32","data":[[1,2,3,4]]})"),
        422, "shape_data_mismatch"},
       {"shape not array", "POST", "/infer",
-       AffineBody(R"({"shape":"1x4","dtype":"float32","data":[1,2,3,4]})"),
-       400, "invalid_tensor"},
+       AffineBody(R"({"shape":"1x4","dtype":"float32","data":[1,2,3,4]})"), 400,
+       "invalid_tensor"},
       {"int out of range", "POST", "/infer",
        R"({"model":"uint8_invert","inputs":{"img":{"shape":[2,2,3],)"
        R"("dtype":"uint8","data":[0,1,2,3,4,5,6,7,8,9,10,256]}}})",
@@ -93,14 +92,12 @@ const std::vector<BadRequest>& BadRequests() {
       {"empty batch is fine", "POST", "/infer",
        AffineBody(R"({"shape":[0,4],"dtype":"float32","data":[]})"), 200, ""},
       {"unknown route", "GET", "/nope", "", 404, "not_found"},
-      {"unknown model path", "GET", "/models/nope", "", 404,
-       "model_not_found"},
+      {"unknown model path", "GET", "/models/nope", "", 404, "model_not_found"},
       {"wrong method", "DELETE", "/infer", "", 405, "method_not_allowed"},
       {"wrong method get infer", "GET", "/infer", "", 405,
        "method_not_allowed"},
       {"deep nesting", "POST", "/infer",
-       std::string(30000, '[') + std::string(30000, ']'), 400,
-       "invalid_json"},
+       std::string(30000, '[') + std::string(30000, ']'), 400, "invalid_json"},
   };
   return requests;
 }
@@ -110,8 +107,8 @@ class HostileInputTest : public ::testing::Test {
   static void SetUpTestSuite() {
     std::string config = ::testing::TempDir() + "/hostile.toml";
     std::ofstream(config) << "[server]\nmax_body_bytes = 65536\n";
-    daemon_ = new Daemon({OwnTestDataDir() + "/models", false,
-                          {"--config", config}, {}, ""});
+    daemon_ = new Daemon(
+        {OwnTestDataDir() + "/models", false, {"--config", config}, {}, ""});
     ASSERT_TRUE(daemon_->Start()) << daemon_->log();
   }
   static void TearDownTestSuite() {
@@ -181,8 +178,9 @@ TEST_F(HostileInputTest, GarbageOnTheSocket_DoesNotStopTheDaemon) {
   {
     // Headers promising a body that never comes, then a hang-up.
     RawConnection raw(daemon_->port());
-    raw.Write("POST /infer HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n"
-              "\r\n{\"model\"");
+    raw.Write(
+        "POST /infer HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n"
+        "\r\n{\"model\"");
   }
   auto client = daemon_->Client();
   ExpectStillServing(*client);

@@ -38,8 +38,8 @@ TEST_P(InferTest, EveryCase_MatchesNumPy) {
     Reply reply = PostJson(*client_, "/infer", c.request);
     ASSERT_EQ(reply.status, 200) << reply.text;
     EXPECT_EQ(reply.body.at("model"), c.model);
-    EXPECT_TRUE(OutputsMatch(reply.body.at("outputs"), c.expected, c.rtol,
-                             c.atol));
+    EXPECT_TRUE(
+        OutputsMatch(reply.body.at("outputs"), c.expected, c.rtol, c.atol));
   }
 }
 
@@ -107,9 +107,8 @@ TEST_P(InferTest, SeveralClientThreads_EachGetsItsOwnAnswer) {
       for (int i = 0; i < kRequestsEach; ++i) {
         const InferCase& c = cases[(t + i) % cases.size()];
         Reply reply = PostJson(*client, "/infer", c.request);
-        if (reply.status == 200 &&
-            OutputsMatch(reply.body.at("outputs"), c.expected, c.rtol,
-                         c.atol)) {
+        if (reply.status == 200 && OutputsMatch(reply.body.at("outputs"),
+                                                c.expected, c.rtol, c.atol)) {
           good++;
         }
       }
@@ -142,8 +141,8 @@ TEST(SelfSignedTls, KeyIsPrivateAndCertificateIsReusedOnRestart) {
   EXPECT_NE(cert.find("BEGIN CERTIFICATE"), std::string::npos);
   ASSERT_EQ(first.Stop(SIGTERM), 0);
 
-  Daemon second({OwnTestDataDir() + "/models", true, {}, {},
-                 first.state_dir()});
+  Daemon second(
+      {OwnTestDataDir() + "/models", true, {}, {}, first.state_dir()});
   ASSERT_TRUE(second.Start()) << second.log();
   EXPECT_EQ(ReadText(tls_dir + "/cert.pem"), cert);
   EXPECT_EQ(second.Stop(SIGTERM), 0);

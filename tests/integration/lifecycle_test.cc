@@ -37,8 +37,8 @@ TEST(GracefulShutdown, SigtermWithRequestsInFlight_AnswersThemAndExitsZero) {
   for (int i = 0; i < kInFlight; ++i) {
     auto connection = std::make_unique<RawConnection>(daemon.port());
     ASSERT_TRUE(connection->connected());
-    ASSERT_TRUE(connection->Write(HttpPost(body) +
-                                  body.substr(0, body.size() / 2)));
+    ASSERT_TRUE(
+        connection->Write(HttpPost(body) + body.substr(0, body.size() / 2)));
     connections.push_back(std::move(connection));
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -49,8 +49,8 @@ TEST(GracefulShutdown, SigtermWithRequestsInFlight_AnswersThemAndExitsZero) {
     ASSERT_TRUE(connection->Write(body.substr(body.size() / 2)));
     std::string response = connection->ReadAll(10.0);
     ASSERT_EQ(response.rfind("HTTP/1.1 200", 0), 0u) << response;
-    auto json = nlohmann::json::parse(
-        response.substr(response.find("\r\n\r\n") + 4));
+    auto json =
+        nlohmann::json::parse(response.substr(response.find("\r\n\r\n") + 4));
     EXPECT_TRUE(OutputsMatch(json.at("outputs"), c.expected, c.rtol, c.atol));
   }
   EXPECT_EQ(daemon.WaitExit(), 0) << daemon.log();
@@ -104,7 +104,8 @@ TEST_F(AuthTest, RightToken_IsServedAndHealthNeedsNone) {
   int ready = 0;
   for (int attempt = 0; attempt < 500 && ready != 200; ++attempt) {
     ready = Send(*client_, "GET", "/ready", "", auth).status;
-    if (ready != 200) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (ready != 200)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   ASSERT_EQ(ready, 200);
   EXPECT_EQ(Send(*client_, "GET", "/models", "", auth).status, 200);

@@ -19,16 +19,30 @@ namespace {
 // case must pass.
 const std::set<std::string>& UnloadableByRuntime() {
   static const std::set<std::string> cases = {
-      "test_AvgPool1d", "test_AvgPool1d_stride", "test_AvgPool2d",
-      "test_AvgPool2d_stride", "test_AvgPool3d", "test_AvgPool3d_stride",
+      "test_AvgPool1d",
+      "test_AvgPool1d_stride",
+      "test_AvgPool2d",
+      "test_AvgPool2d_stride",
+      "test_AvgPool3d",
+      "test_AvgPool3d_stride",
       "test_AvgPool3d_stride1_pad0_gpu_input",
-      "test_BatchNorm1d_3d_input_eval", "test_BatchNorm2d_eval",
-      "test_BatchNorm2d_momentum_eval", "test_BatchNorm3d_eval",
-      "test_BatchNorm3d_momentum_eval", "test_GLU", "test_GLU_dim",
-      "test_Linear", "test_PReLU_1d", "test_PReLU_1d_multiparam",
-      "test_PReLU_2d", "test_PReLU_2d_multiparam", "test_PReLU_3d",
-      "test_PReLU_3d_multiparam", "test_PoissonNLLLLoss_no_reduce",
-      "test_Softsign", "test_gradient_of_add",
+      "test_BatchNorm1d_3d_input_eval",
+      "test_BatchNorm2d_eval",
+      "test_BatchNorm2d_momentum_eval",
+      "test_BatchNorm3d_eval",
+      "test_BatchNorm3d_momentum_eval",
+      "test_GLU",
+      "test_GLU_dim",
+      "test_Linear",
+      "test_PReLU_1d",
+      "test_PReLU_1d_multiparam",
+      "test_PReLU_2d",
+      "test_PReLU_2d_multiparam",
+      "test_PReLU_3d",
+      "test_PReLU_3d_multiparam",
+      "test_PoissonNLLLLoss_no_reduce",
+      "test_Softsign",
+      "test_gradient_of_add",
       "test_gradient_of_add_and_mul"};
   return cases;
 }
@@ -40,8 +54,11 @@ class OnnxBackendTest : public ::testing::Test {
     std::string config = ::testing::TempDir() + "/backend.toml";
     // Some cases carry millions of elements.
     std::ofstream(config) << "[server]\nmax_body_bytes = 134217728\n";
-    daemon_ = new Daemon({BackendTestDataDir() + "/models", false,
-                          {"--config", config}, {}, ""});
+    daemon_ = new Daemon({BackendTestDataDir() + "/models",
+                          false,
+                          {"--config", config},
+                          {},
+                          ""});
     ASSERT_TRUE(daemon_->Start(true, 120)) << daemon_->log();
   }
   static void TearDownTestSuite() {
@@ -82,8 +99,8 @@ TEST_F(OnnxBackendTest, EveryLoadableCase_MatchesExpectedOutputs) {
     ASSERT_EQ(model.at("status"), "loaded") << model.dump();
     Reply reply = PostJson(*client, "/infer", c.request);
     ASSERT_EQ(reply.status, 200) << reply.text.substr(0, 500);
-    EXPECT_TRUE(OutputsMatch(reply.body.at("outputs"), c.expected, c.rtol,
-                             c.atol));
+    EXPECT_TRUE(
+        OutputsMatch(reply.body.at("outputs"), c.expected, c.rtol, c.atol));
     passed++;
   }
   EXPECT_EQ(unloadable, static_cast<int>(UnloadableByRuntime().size()));

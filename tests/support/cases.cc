@@ -27,10 +27,9 @@ std::vector<InferCase> LoadCases(const std::string& dir) {
     }
     cases.push_back(std::move(c));
   }
-  std::sort(cases.begin(), cases.end(),
-            [](const InferCase& a, const InferCase& b) {
-              return a.name < b.name;
-            });
+  std::sort(
+      cases.begin(), cases.end(),
+      [](const InferCase& a, const InferCase& b) { return a.name < b.name; });
   return cases;
 }
 
@@ -39,8 +38,8 @@ std::vector<InferCase> LoadCases(const std::string& dir) {
                                         double rtol, double atol) {
   for (const auto& [name, want] : expected.items()) {
     if (!actual.contains(name)) {
-      return ::testing::AssertionFailure() << "output '" << name
-                                           << "' is missing";
+      return ::testing::AssertionFailure()
+             << "output '" << name << "' is missing";
     }
     const nlohmann::json& got = actual.at(name);
     if (got.at("dtype") != want.at("dtype") ||

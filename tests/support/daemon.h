@@ -22,7 +22,7 @@ struct DaemonOptions {
   bool https = false;
   std::vector<std::string> extra_args;
   std::vector<std::string> env;  // "NAME=value" added to the environment
-  std::string state_dir;  // empty: a new temporary directory
+  std::string state_dir;         // empty: a new temporary directory
 };
 
 class Daemon {

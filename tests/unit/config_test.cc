@@ -62,8 +62,7 @@ TEST(ApplyToml, UnknownKeyWrongTypeOrRange_NamesTheSetting) {
   }
   EXPECT_THROW(ApplyToml("[server]\nhttp = \"yes\"\n", "a", config),
                ConfigError);
-  EXPECT_THROW(ApplyToml("[server]\nthreads = 0\n", "a", config),
-               ConfigError);
+  EXPECT_THROW(ApplyToml("[server]\nthreads = 0\n", "a", config), ConfigError);
   EXPECT_THROW(ApplyToml("server = 1\n", "a", config), ConfigError);
   EXPECT_THROW(ApplyToml("[server\n", "a", config), ConfigError);
 }

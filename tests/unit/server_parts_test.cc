@@ -88,8 +88,8 @@ TEST(HttpMetrics, HistogramBucketsAreCumulativeAndCountsAdd) {
                   ",le=\"5\"} 2"));
   EXPECT_TRUE(has("nymph_http_request_duration_seconds_bucket{" + labels +
                   ",le=\"+Inf\"} 3"));
-  EXPECT_TRUE(has("nymph_http_request_duration_seconds_sum{" + labels +
-                  "} 7.0032"));
+  EXPECT_TRUE(
+      has("nymph_http_request_duration_seconds_sum{" + labels + "} 7.0032"));
 }
 
 }  // namespace

@@ -49,19 +49,20 @@ TEST(DecodeTensor, Int64_KeepsValuesBeyondDoublePrecision) {
 
 TEST(DecodeTensor, IntegerRanges_AreChecked) {
   EXPECT_EQ(At<int32_t>(Decode(R"({"shape":[1],"dtype":"int32",
-                                   "data":[-2147483648]})"), 0),
+                                   "data":[-2147483648]})"),
+                        0),
             INT32_MIN);
   EXPECT_EQ(DecodeError(R"({"shape":[1],"dtype":"int32",
-                            "data":[2147483648]})").code(),
-            "invalid_tensor_data");
-  EXPECT_EQ(DecodeError(R"({"shape":[1],"dtype":"uint8","data":[-1]})")
+                            "data":[2147483648]})")
                 .code(),
             "invalid_tensor_data");
-  EXPECT_EQ(DecodeError(R"({"shape":[1],"dtype":"uint8","data":[1.0]})")
-                .kind(),
+  EXPECT_EQ(DecodeError(R"({"shape":[1],"dtype":"uint8","data":[-1]})").code(),
+            "invalid_tensor_data");
+  EXPECT_EQ(DecodeError(R"({"shape":[1],"dtype":"uint8","data":[1.0]})").kind(),
             ErrorKind::kBadRequest);
   EXPECT_EQ(At<uint64_t>(Decode(R"({"shape":[1],"dtype":"uint64",
-                                    "data":[18446744073709551615]})"), 0),
+                                    "data":[18446744073709551615]})"),
+                         0),
             UINT64_MAX);
 }
 
@@ -95,21 +96,22 @@ TEST(DecodeTensor, MalformedTensors_AreRejectedWithReason) {
   EXPECT_EQ(DecodeError(R"([1,2])").code(), "invalid_tensor");
   EXPECT_EQ(DecodeError(R"({"shape":[1],"dtype":"float32"})").code(),
             "invalid_tensor");
-  EXPECT_EQ(DecodeError(R"({"shape":[1.5],"dtype":"float32","data":[1]})")
-                .code(),
-            "invalid_tensor");
-  EXPECT_EQ(DecodeError(R"({"shape":[1],"dtype":"complex","data":[1]})")
-                .code(),
+  EXPECT_EQ(
+      DecodeError(R"({"shape":[1.5],"dtype":"float32","data":[1]})").code(),
+      "invalid_tensor");
+  EXPECT_EQ(DecodeError(R"({"shape":[1],"dtype":"complex","data":[1]})").code(),
             "invalid_tensor");
   EXPECT_EQ(DecodeError(R"({"shape":[1],"dtype":"float32","data":[1],
-                            "layout":"nchw"})").code(),
+                            "layout":"nchw"})")
+                .code(),
             "invalid_tensor");
   Status mismatch =
       DecodeError(R"({"shape":[2,3],"dtype":"float32","data":[1,2]})");
   EXPECT_EQ(mismatch.kind(), ErrorKind::kUnprocessable);
   EXPECT_NE(mismatch.message().find("6 elements"), std::string::npos);
   EXPECT_EQ(DecodeError(R"({"shape":[1099511627776,1099511627776],
-                            "dtype":"float32","data":[]})").code(),
+                            "dtype":"float32","data":[]})")
+                .code(),
             "invalid_tensor");
 }
 
