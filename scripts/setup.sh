@@ -18,6 +18,7 @@ cache_dir="${NYMPH_CACHE_DIR:-$HOME/.cache/nymph}"
 
 packages=(
   cmake ninja-build g++ pkg-config git ca-certificates openssl curl
+  clang-format
   libcpp-httplib-dev libssl-dev nlohmann-json3-dev libspdlog-dev
   libcli11-dev libtoml11-dev libprotobuf-dev protobuf-compiler libi2c-dev
   libgtest-dev libgmock-dev libbenchmark-dev wrk

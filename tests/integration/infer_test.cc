@@ -23,7 +23,9 @@ class InferTest : public ::testing::TestWithParam<bool> {
     client_ = daemon_->Client();
   }
   void TearDown() override {
-    if (daemon_) EXPECT_EQ(daemon_->Stop(SIGTERM), 0) << daemon_->log();
+    if (daemon_) {
+      EXPECT_EQ(daemon_->Stop(SIGTERM), 0) << daemon_->log();
+    }
   }
 
   std::unique_ptr<Daemon> daemon_;
