@@ -162,23 +162,20 @@ int Measure(const std::string& url, const std::string& model_file,
       run_in_process();
       run_http();
     }
+    auto time_block = [](auto& call, std::vector<double>& samples_us) {
+      for (int i = 0; i < kBlock; ++i) {
+        auto start = Clock::now();
+        call();
+        samples_us.push_back(
+            std::chrono::duration<double, std::micro>(Clock::now() - start)
+                .count());
+      }
+    };
     std::vector<double> in_process_us, http_us;
     std::cerr << "bench: " << iterations << " calls of each kind";
     while (static_cast<int>(http_us.size()) < iterations) {
-      for (int i = 0; i < kBlock; ++i) {
-        auto start = Clock::now();
-        run_in_process();
-        in_process_us.push_back(
-            std::chrono::duration<double, std::micro>(Clock::now() - start)
-                .count());
-      }
-      for (int i = 0; i < kBlock; ++i) {
-        auto start = Clock::now();
-        run_http();
-        http_us.push_back(
-            std::chrono::duration<double, std::micro>(Clock::now() - start)
-                .count());
-      }
+      time_block(run_in_process, in_process_us);
+      time_block(run_http, http_us);
       std::cerr << "." << std::flush;
     }
     std::cerr << "\n";
