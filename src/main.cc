@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <filesystem>
 #include <thread>
 
@@ -15,6 +16,18 @@
 namespace {
 
 using namespace nymph;
+
+// Sent by nymphd to itself to end the signal thread without a shutdown.
+constexpr int kWakeSignal = SIGUSR1;
+
+sigset_t HandledSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, kWakeSignal);
+  return set;
+}
 
 void SetUpLogging(const std::string& level) {
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %v");
@@ -92,23 +105,26 @@ int Run(const Config& config) {
     if (!status.ok()) spdlog::error("models: {}", status.message());
   });
 
-  // SIGINT and SIGTERM are blocked in every thread (see main), so this
+  // The handled signals are blocked in every thread (see main), so this
   // thread receives them synchronously and can stop the server cleanly.
-  std::thread signals([&server] {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
+  std::atomic<bool> serving{true};
+  std::thread signals([&server, &serving] {
+    sigset_t set = HandledSignals();
     int signal_number = 0;
-    sigwait(&set, &signal_number);
+    do {
+      sigwait(&set, &signal_number);
+      if (!serving) return;  // woken after Serve() ended by itself
+    } while (signal_number == kWakeSignal);  // a stray SIGUSR1 from outside
     spdlog::info("shutdown: {} received; finishing requests in flight",
                  strsignal(signal_number));
     server.Stop();
   });
 
   server.Serve();
-  // Serve() also returns if listening failed; wake the signal thread then.
-  pthread_kill(signals.native_handle(), SIGTERM);
+  serving = false;
+  // Serve() also returns if accepting failed; the signal thread then still
+  // waits and must be woken.
+  pthread_kill(signals.native_handle(), kWakeSignal);
   signals.join();
   loader.join();
   spdlog::info("shutdown: done");
@@ -119,10 +135,7 @@ int Run(const Config& config) {
 
 int main(int argc, char** argv) {
   // Block before any thread starts so that every thread inherits the mask.
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
+  sigset_t set = HandledSignals();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   signal(SIGPIPE, SIG_IGN);  // a client that hangs up is not our death
 

@@ -188,14 +188,15 @@ def checkpoint(path, model, opt, state, args, argv):
 def counted_time(seconds, pace):
     """Wall time to count for one step; drops time spent suspended.
 
-    A step taking over five times the recent median means the process was
-    stopped (SIGSTOP, laptop sleep); counting that would eat the time
-    budget without training, so the median is counted instead.
+    A step taking over a minute and over ten times the recent median means
+    the process was stopped (SIGSTOP, suspend), not merely slowed by other
+    load; counting that would eat the time budget without training, so the
+    median is counted instead.
     """
     recent = sorted(pace[-20:])
     if len(recent) >= 5:
         median = recent[len(recent) // 2]
-        if seconds > 5 * median:
+        if seconds > max(10 * median, 60.0):
             print("note: step took %.0f s (median %.1f s); counting the "
                   "median, assuming the process was suspended" % (
                       seconds, median), flush=True)
