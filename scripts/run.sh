@@ -8,11 +8,31 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 "$root/scripts/build.sh" nymphd
 cd "$root"
 
+# Defaults for what the caller did not set; a --config file is taken whole,
+# since flags would override its settings.
 listen=127.0.0.1:8443
-args=("$@")
-for ((i = 0; i < ${#args[@]}; i++)); do
-  [ "${args[$i]}" = "--listen" ] && listen=${args[$((i + 1))]:-$listen}
+defaults=(--listen "$listen" --models models --state-dir state)
+for ((i = 1; i <= $#; i++)); do
+  case "${!i}" in
+    --config) defaults=() ;;
+    --listen)
+      next=$((i + 1))
+      listen=${!next:-$listen}
+      ;;
+  esac
 done
+if [ ${#defaults[@]} -gt 0 ]; then
+  for flag in --listen --models --state-dir; do
+    for arg in "$@"; do
+      if [ "$arg" = "$flag" ]; then
+        for ((k = 0; k < ${#defaults[@]}; k += 2)); do
+          [ "${defaults[$k]}" = "$flag" ] && unset 'defaults[k]' 'defaults[k+1]'
+        done
+        defaults=("${defaults[@]}")
+      fi
+    done
+  done
+fi
 
 cat <<MSG
 
@@ -20,8 +40,8 @@ nymphd is starting on https://$listen (Ctrl-C stops it). In another shell:
 
   curl --cacert state/tls/cert.pem https://$listen/models
   curl --cacert state/tls/cert.pem https://$listen/infer \\
+    -H 'Content-Type: application/json' \\
     -d '{"model":"affine","inputs":{"x":{"shape":[1,4],"dtype":"float32","data":[1,2,3,4]}}}'
 
 MSG
-exec "$root/build/bin/nymphd" --listen "$listen" --models models \
-  --state-dir state "$@"
+exec "$root/build/bin/nymphd" "${defaults[@]}" "$@"

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "api/routes.h"
@@ -25,8 +26,39 @@ sigset_t HandledSignals() {
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
   sigaddset(&set, kWakeSignal);
   return set;
+}
+
+// Settings that name files and directories are checked before anything
+// starts, so that a typo is a configuration error (exit 2), not a daemon
+// that runs and serves nothing.
+bool CheckPaths(const Config& config) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  if (!fs::is_directory(config.models_dir, error)) {
+    spdlog::error("config: models dir {}: not a directory (set --models)",
+                  config.models_dir);
+    return false;
+  }
+  fs::create_directories(config.state_dir, error);
+  fs::path probe = fs::path(config.state_dir) / ".write-test";
+  if (error || !std::ofstream(probe)) {
+    spdlog::error(
+        "config: state dir {}: cannot create or write it (set "
+        "--state-dir)",
+        config.state_dir);
+    return false;
+  }
+  fs::remove(probe, error);
+  for (const std::string& file : {config.tls_cert_file, config.tls_key_file}) {
+    if (!file.empty() && !std::ifstream(file)) {
+      spdlog::error("config: TLS file {}: cannot read it", file);
+      return false;
+    }
+  }
+  return true;
 }
 
 void SetUpLogging(const std::string& level) {
@@ -59,13 +91,7 @@ void LogHowToCall(const Config& config, const std::string& url) {
 }
 
 int Run(const Config& config) {
-  std::error_code error;
-  std::filesystem::create_directories(config.state_dir, error);
-  if (error) {
-    spdlog::error("state: cannot create {}: {} (set --state-dir)",
-                  config.state_dir, error.message());
-    return 2;
-  }
+  if (!CheckPaths(config)) return 2;
   TlsFiles tls;
   if (!config.plain_http) {
     auto files = ResolveTls(config);
@@ -90,8 +116,8 @@ int Run(const Config& config) {
       router, http_metrics);
   auto port = server.Bind();
   if (!port.ok()) {
-    spdlog::error("http: {}", port.status().message());
-    return 1;
+    spdlog::error("config: {}", port.status().message());
+    return 2;
   }
   std::string url = server.scheme() + "://" + UrlHost(config.listen.host) +
                     ":" + std::to_string(*port);
@@ -108,15 +134,22 @@ int Run(const Config& config) {
   // The handled signals are blocked in every thread (see main), so this
   // thread receives them synchronously and can stop the server cleanly.
   std::atomic<bool> serving{true};
-  std::thread signals([&server, &serving] {
+  std::thread signals([&server, &serving, &models] {
     sigset_t set = HandledSignals();
     int signal_number = 0;
-    do {
+    while (true) {
       sigwait(&set, &signal_number);
       if (!serving) return;  // woken after Serve() ended by itself
-    } while (signal_number == kWakeSignal);  // a stray SIGUSR1 from outside
+      if (signal_number == SIGINT || signal_number == SIGTERM) break;
+      if (signal_number == SIGHUP) {
+        spdlog::warn(
+            "signal: SIGHUP ignored; reloading is not supported, "
+            "restart nymphd to apply a new configuration");
+      }
+    }
     spdlog::info("shutdown: {} received; finishing requests in flight",
                  strsignal(signal_number));
+    models.CancelLoading();
     server.Stop();
   });
 

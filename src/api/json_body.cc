@@ -1,14 +1,26 @@
 #include "api/json_body.h"
 
 namespace nymph {
+namespace {
+
+// nlohmann prefixes its messages with "[json.exception.parse_error.101] ",
+// an id that means nothing to the user.
+std::string WithoutErrorId(const std::string& what) {
+  if (what.empty() || what.front() != '[') return what;
+  size_t end = what.find("] ");
+  return end == std::string::npos ? what : what.substr(end + 2);
+}
+
+}  // namespace
 
 StatusOr<nlohmann::json> ParseJsonObject(std::string_view body) {
   nlohmann::json json;
   try {
     json = nlohmann::json::parse(body);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
+    // Parse errors, and numbers beyond a double's range (out_of_range).
     return Status(ErrorKind::kBadRequest, "invalid_json",
-                  std::string("the body is not valid JSON: ") + e.what());
+                  "the body is not valid JSON: " + WithoutErrorId(e.what()));
   }
   if (!json.is_object()) {
     return Status(ErrorKind::kBadRequest, "invalid_json",

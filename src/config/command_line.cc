@@ -1,6 +1,7 @@
 #include "config/command_line.h"
 
 #include <CLI/CLI.hpp>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -29,7 +30,9 @@ constexpr const char* kFooter =
 
 std::string ReadConfigFile(const std::string& path) {
   std::ifstream in(path);
-  if (!in) throw ConfigError("--config " + path + ": cannot read the file");
+  if (!in || !std::filesystem::is_regular_file(path)) {
+    throw ConfigError("--config " + path + ": not a readable file");
+  }
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();

@@ -26,6 +26,10 @@ Status ModelRegistry::LoadDirectory(const std::string& dir) {
   }
   std::sort(files.begin(), files.end());
   for (const fs::path& file : files) {
+    if (cancel_loading_) {
+      spdlog::info("models: loading cancelled by shutdown");
+      break;
+    }
     auto model = OnnxModel::Load(env_, file.string(), settings_);
     std::unique_lock lock(mutex_);
     if (model.ok()) {

@@ -32,6 +32,9 @@ class ModelRegistry {
   // Loads the directory's models in name order. Fails only if the directory
   // itself cannot be read; per-model failures are recorded instead.
   Status LoadDirectory(const std::string& dir);
+  // Makes LoadDirectory() stop after the model it is loading now, so that a
+  // shutdown does not wait for a whole directory of large models.
+  void CancelLoading() { cancel_loading_ = true; }
 
   bool loading_done() const { return loading_done_.load(); }
   std::shared_ptr<const OnnxModel> Find(const std::string& name) const;
@@ -42,6 +45,7 @@ class ModelRegistry {
   SessionSettings settings_;
   Ort::Env env_;
   std::atomic<bool> loading_done_{false};
+  std::atomic<bool> cancel_loading_{false};
   mutable std::shared_mutex mutex_;  // guards models_ and failures_
   std::vector<std::shared_ptr<const OnnxModel>> models_;
   std::vector<ModelLoadFailure> failures_;

@@ -1,6 +1,7 @@
 #include "inference/tensor_json.h"
 
 #include <onnxruntime_float16.h>
+#include <cfloat>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -79,6 +80,12 @@ Status DecodeElement(const json& item, std::string_view name, size_t index,
     case DType::kFloat16: {
       if (!item.is_number()) return BadData(name, index, "a number");
       double v = item.get<double>();
+      double limit = tensor.dtype == DType::kFloat32 ? FLT_MAX : 65504.0;
+      if (tensor.dtype != DType::kFloat64 && std::fabs(v) > limit) {
+        return BadData(
+            name, index,
+            "within the range of " + std::string(DTypeName(tensor.dtype)));
+      }
       if (tensor.dtype == DType::kFloat64) {
         Put<double>(tensor, index, v);
       } else if (tensor.dtype == DType::kFloat32) {
@@ -110,6 +117,10 @@ Status DecodeElement(const json& item, std::string_view name, size_t index,
       return {};
     case DType::kString:
       if (!item.is_string()) return BadData(name, index, "a string");
+      // The runtime takes C strings: an embedded NUL would cut the value.
+      if (item.get_ref<const std::string&>().find('\0') != std::string::npos) {
+        return BadData(name, index, "a string without NUL characters");
+      }
       tensor.strings[index] = item.get<std::string>();
       return {};
   }
@@ -216,6 +227,11 @@ StatusOr<Tensor> DecodeTensor(const json& json_tensor, std::string_view name) {
   if (!count) {
     return bad("shape describes more than " +
                std::to_string(kMaxTensorElements) + " elements");
+  }
+  for (const json& item : *data_it) {
+    if (item.is_array() || item.is_object()) {
+      return bad("'data' must be flat (row-major), not nested");
+    }
   }
   if (*count != data_it->size()) {
     return Status(ErrorKind::kUnprocessable, "shape_data_mismatch",

@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
+#include <strings.h>
 
 namespace nymph {
 namespace {
@@ -20,8 +21,11 @@ BearerAuth::BearerAuth(const std::string& token)
 
 bool BearerAuth::Accepts(const std::string& authorization_header) const {
   if (!enabled_) return true;
+  // The scheme name is case-insensitive (RFC 7235); the token is not.
   static const std::string kScheme = "Bearer ";
-  if (authorization_header.compare(0, kScheme.size(), kScheme) != 0) {
+  if (authorization_header.size() < kScheme.size() ||
+      strncasecmp(authorization_header.data(), kScheme.data(),
+                  kScheme.size()) != 0) {
     return false;
   }
   std::string offered = Digest(authorization_header.substr(kScheme.size()));

@@ -1,10 +1,14 @@
 #include "server/http_server.h"
 
+#include <fmt/format.h>
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
+#include <strings.h>
+
 #include <atomic>
 #include <chrono>
+#include <optional>
 
 #include "server/api_error.h"
 
@@ -41,6 +45,34 @@ std::string ErrorCodeForStatus(int status) {
   }
 }
 
+// Request methods and paths come from the network: bounded to known names
+// for metric labels, escaped for logs so that no client can forge a line.
+std::string MethodLabel(const std::string& method) {
+  static const char* known[] = {"GET",    "HEAD",    "POST", "PUT",
+                                "DELETE", "OPTIONS", "PATCH"};
+  for (const char* name : known) {
+    if (method == name) return method;
+  }
+  return "other";
+}
+
+std::string Printable(const std::string& text) {
+  std::string out;
+  for (unsigned char c : text.substr(0, 256)) {
+    if (c >= 0x20 && c < 0x7f && c != '\\') {
+      out += static_cast<char>(c);
+    } else {
+      out += fmt::format("\\x{:02x}", c);
+    }
+  }
+  return text.size() > 256 ? out + "..." : out;
+}
+
+bool StartsWithNoCase(const std::string& text, const std::string& prefix) {
+  return text.size() >= prefix.size() &&
+         strncasecmp(text.data(), prefix.data(), prefix.size()) == 0;
+}
+
 void Send(const ApiResponse& api, httplib::Response& res) {
   res.status = api.status;
   for (const auto& [name, value] : api.headers) res.set_header(name, value);
@@ -57,6 +89,34 @@ HttpServer::HttpServer(HttpServerOptions options, const Router& router,
       auth_(options_.api_token) {}
 
 HttpServer::~HttpServer() = default;
+
+std::optional<ApiResponse> HttpServer::Admit(const httplib::Request& req) {
+  if (req.path != "/health" &&
+      !auth_.Accepts(req.get_header_value("Authorization"))) {
+    ApiResponse denied =
+        ErrorResponse(401, "unauthorized",
+                      "send the API token as 'Authorization: Bearer <token>'");
+    denied.headers["WWW-Authenticate"] = "Bearer";
+    return denied;
+  }
+  // The library enforces the body limit only on Content-Length bodies, so
+  // chunked ones, whose size is unknown until read, are refused up front.
+  if (req.has_header("Transfer-Encoding")) {
+    return ErrorResponse(411, "length_required",
+                         "send the body with a Content-Length header; "
+                         "chunked bodies are not accepted");
+  }
+  // The library caps form-encoded bodies at 8 KiB whatever the limit, and
+  // bodies here are JSON: say so instead of failing later with a false 413.
+  std::string type = req.get_header_value("Content-Type");
+  if (!type.empty() && !StartsWithNoCase(type, "application/json") &&
+      req.get_header_value("Content-Length") != "0") {
+    return ErrorResponse(415, "unsupported_media_type",
+                         "send JSON with 'Content-Type: application/json' "
+                         "(curl: -H 'Content-Type: application/json')");
+  }
+  return std::nullopt;
+}
 
 StatusOr<int> HttpServer::Bind() {
   if (options_.plain_http) {
@@ -100,31 +160,34 @@ void HttpServer::Configure() {
   int threads = options_.threads;
   svr.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   svr.set_payload_max_length(options_.max_body_bytes);
+  // SO_REUSEADDR only: the library's default adds SO_REUSEPORT, which would
+  // let a second daemon bind the same port and take half the traffic.
+  svr.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   // Clients such as benchmarks keep one connection for thousands of calls.
   svr.set_keep_alive_max_count(100000);
   // Headers and body leave in separate writes; without this, Nagle and
   // delayed ACKs add about 40 ms to every keep-alive response.
   svr.set_tcp_nodelay(true);
 
-  svr.set_pre_routing_handler([this](const httplib::Request& req,
-                                     httplib::Response& res) {
-    current = {true, Clock::now(), next_request_id++, "unmatched"};
-    metrics_.AddInFlight(1);
-    res.set_header("X-Request-Id", std::to_string(current.id));
-    if (req.path == "/health" ||
-        auth_.Accepts(req.get_header_value("Authorization"))) {
-      return httplib::Server::HandlerResponse::Unhandled;
-    }
-    ApiResponse denied =
-        ErrorResponse(401, "unauthorized",
-                      "send the API token as 'Authorization: Bearer <token>'");
-    denied.headers["WWW-Authenticate"] = "Bearer";
-    Send(denied, res);
-    return httplib::Server::HandlerResponse::Handled;
-  });
+  svr.set_pre_routing_handler(
+      [this](const httplib::Request& req, httplib::Response& res) {
+        current = {true, Clock::now(), next_request_id++, "unmatched"};
+        metrics_.AddInFlight(1);
+        res.set_header("X-Request-Id", std::to_string(current.id));
+        if (auto refusal = Admit(req)) {
+          Send(*refusal, res);
+          return httplib::Server::HandlerResponse::Handled;
+        }
+        return httplib::Server::HandlerResponse::Unhandled;
+      });
 
   auto dispatch = [this](const httplib::Request& req, httplib::Response& res) {
-    Router::Match match = router_.Find(req.method, req.path);
+    // HEAD is GET without the body (the library drops it).
+    const std::string& method = req.method == "HEAD" ? "GET" : req.method;
+    Router::Match match = router_.Find(method, req.path);
     if (!match.pattern.empty()) current.route = match.pattern;
     if (match.handler == nullptr) {
       if (match.status == 405) {
@@ -186,7 +249,8 @@ void HttpServer::Configure() {
     } catch (...) {
     }
     spdlog::error("http: #{} {} {} failed with an exception (a bug): {}",
-                  current.id, req.method, req.path, what);
+                  current.id, MethodLabel(req.method), Printable(req.path),
+                  what);
     Send(ErrorResponse(500, "internal_error",
                        "the server failed; request id " +
                            std::to_string(current.id) + " is in its log"),
@@ -202,11 +266,13 @@ void HttpServer::Configure() {
     current.active = false;
     double seconds =
         std::chrono::duration<double>(Clock::now() - current.start).count();
-    metrics_.Observe(req.method, current.route, res.status, seconds);
+    metrics_.Observe(MethodLabel(req.method), current.route, res.status,
+                     seconds);
     metrics_.AddInFlight(-1);
     auto level = res.status >= 500 ? spdlog::level::warn : spdlog::level::info;
-    spdlog::log(level, "http: #{} {} {} {} {:.2f} ms", current.id, req.method,
-                req.path, res.status, seconds * 1e3);
+    spdlog::log(level, "http: #{} {} {} {} {:.2f} ms", current.id,
+                MethodLabel(req.method), Printable(req.path), res.status,
+                seconds * 1e3);
   });
 }
 

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "common/status.h"
@@ -18,7 +19,8 @@
 
 namespace httplib {
 class Server;
-}
+struct Request;
+}  // namespace httplib
 
 namespace nymph {
 
@@ -48,6 +50,9 @@ class HttpServer {
 
  private:
   void Configure();
+  // Checks made before the body is read: token, framing, media type.
+  // Returns the refusal, or nothing to let the request through.
+  std::optional<ApiResponse> Admit(const httplib::Request& req);
 
   HttpServerOptions options_;
   const Router& router_;

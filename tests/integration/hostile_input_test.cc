@@ -77,7 +77,12 @@ const std::vector<BadRequest>& BadRequests() {
        400, "invalid_tensor_data"},
       {"nested data", "POST", "/infer",
        AffineBody(R"({"shape":[1,4],"dtype":"float32","data":[[1,2,3,4]]})"),
-       422, "shape_data_mismatch"},
+       400, "invalid_tensor"},
+      {"number beyond double", "POST", "/infer", R"({"junk":1e309})", 400,
+       "invalid_json"},
+      {"float32 overflow", "POST", "/infer",
+       AffineBody(R"({"shape":[1,4],"dtype":"float32","data":[1e39,2,3,4]})"),
+       400, "invalid_tensor_data"},
       {"shape not array", "POST", "/infer",
        AffineBody(R"({"shape":"1x4","dtype":"float32","data":[1,2,3,4]})"), 400,
        "invalid_tensor"},
@@ -105,7 +110,7 @@ const std::vector<BadRequest>& BadRequests() {
 class HostileInputTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    std::string config = ::testing::TempDir() + "/hostile.toml";
+    std::string config = TestTempDir() + "/hostile.toml";
     std::ofstream(config) << "[server]\nmax_body_bytes = 65536\n";
     daemon_ = new Daemon(
         {OwnTestDataDir() + "/models", false, {"--config", config}, {}, ""});
@@ -166,6 +171,53 @@ TEST_F(HostileInputTest, BodyOverLimit_Gets413) {
   EXPECT_EQ(reply.body["error"]["code"], "payload_too_large");
   auto fresh = daemon_->Client();
   ExpectStillServing(*fresh);
+}
+
+TEST_F(HostileInputTest, ChunkedBody_Gets411BeforeItIsRead) {
+  RawConnection raw(daemon_->port());
+  ASSERT_TRUE(raw.connected());
+  // Announces an endless chunked body; the answer must come without it.
+  raw.Write(
+      "POST /infer HTTP/1.1\r\nHost: x\r\nContent-Type: "
+      "application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "100000\r\n{");
+  std::string response = raw.ReadAll(3.0);
+  EXPECT_EQ(response.rfind("HTTP/1.1 411", 0), 0u) << response;
+  EXPECT_NE(response.find("length_required"), std::string::npos);
+  auto client = daemon_->Client();
+  ExpectStillServing(*client);
+}
+
+TEST_F(HostileInputTest, FormEncodedBody_Gets415NamingTheHeader) {
+  auto client = daemon_->Client();
+  Reply reply = Send(*client, "POST", "/infer", std::string(9000, ' ') + "{}",
+                     {{"Content-Type", "application/x-www-form-urlencoded"}});
+  EXPECT_EQ(reply.status, 415);
+  EXPECT_NE(reply.body["error"]["message"].get<std::string>().find(
+                "application/json"),
+            std::string::npos);
+}
+
+TEST_F(HostileInputTest, HeadOnAGetRoute_IsServed) {
+  auto client = daemon_->Client();
+  auto res = client->Head("/health");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+}
+
+TEST_F(HostileInputTest, HostileMethodAndPath_CannotForgeMetricsOrLogs) {
+  {
+    RawConnection raw(daemon_->port());
+    raw.Write("GE\"T /models/x%0aFAKE HTTP/1.1\r\nHost: x\r\n\r\n");
+    raw.ReadAll(1.0);
+  }
+  auto client = daemon_->Client();
+  Send(*client, "GET", "/models/x%0a2026-01-01T00:00:00.000 critical FAKE");
+  Reply metrics = Send(*client, "GET", "/metrics");
+  EXPECT_EQ(metrics.text.find("GE\""), std::string::npos);
+  EXPECT_TRUE(daemon_->WaitForLog("/models/x\\x0a2026"));
+  EXPECT_EQ(daemon_->log().find("\n2026-01-01T00:00:00.000 critical FAKE"),
+            std::string::npos);
 }
 
 TEST_F(HostileInputTest, GarbageOnTheSocket_DoesNotStopTheDaemon) {

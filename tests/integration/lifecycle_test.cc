@@ -66,11 +66,45 @@ TEST(GracefulShutdown, Sigint_ExitsZero) {
   EXPECT_EQ(daemon.Stop(SIGINT), 0) << daemon.log();
 }
 
+TEST(GracefulShutdown, Sighup_IsLoggedAndIgnored) {
+  Daemon daemon({ModelsDir(), false, {}, {}, ""});
+  ASSERT_TRUE(daemon.Start()) << daemon.log();
+  ASSERT_EQ(kill(daemon.pid_for_test(), SIGHUP), 0);
+  EXPECT_TRUE(daemon.WaitForLog("SIGHUP ignored"));
+  auto client = daemon.Client();
+  EXPECT_EQ(Send(*client, "GET", "/health").status, 200);
+  EXPECT_EQ(daemon.Stop(SIGTERM), 0) << daemon.log();
+}
+
+TEST(ConfigErrors, PortAlreadyServed_SecondDaemonExitsTwo) {
+  Daemon first({ModelsDir(), false, {}, {}, ""});
+  ASSERT_TRUE(first.Start()) << first.log();
+  std::string taken = "127.0.0.1:" + std::to_string(first.port());
+  Daemon second({ModelsDir(), false, {"--listen", taken}, {}, ""});
+  EXPECT_FALSE(second.Start(false, 10));
+  EXPECT_EQ(second.WaitExit(), 2) << second.log();
+  EXPECT_NE(second.log().find("cannot listen on " + taken), std::string::npos)
+      << second.log();
+  EXPECT_EQ(first.Stop(SIGTERM), 0);
+}
+
+TEST(ConfigErrors, MissingModelsDirOrConfigDirectory_ExitTwo) {
+  Daemon no_models({"/nonexistent/models", false, {}, {}, ""});
+  EXPECT_FALSE(no_models.Start(false, 10));
+  EXPECT_EQ(no_models.WaitExit(), 2);
+  EXPECT_NE(no_models.log().find("models dir /nonexistent/models"),
+            std::string::npos)
+      << no_models.log();
+  Daemon config_dir({ModelsDir(), false, {"--config", TestTempDir()}, {}, ""});
+  EXPECT_FALSE(config_dir.Start(false, 10));
+  EXPECT_EQ(config_dir.WaitExit(), 2);
+}
+
 class AuthTest : public ::testing::Test {
  protected:
   static constexpr const char* kToken = "correct-horse-battery-staple";
   void SetUp() override {
-    std::string token_file = ::testing::TempDir() + "/token";
+    std::string token_file = TestTempDir() + "/token";
     std::ofstream(token_file) << kToken << "\n";
     daemon_ = std::make_unique<Daemon>(DaemonOptions{
         ModelsDir(), true, {"--api-token-file", token_file}, {}, ""});
@@ -123,7 +157,7 @@ TEST(ConfigErrors, BeyondLoopbackWithoutToken_ExitsTwoNamingTheSetting) {
 }
 
 TEST(ConfigErrors, UnknownConfigKeyAndBadFlag_ExitTwo) {
-  std::string config = ::testing::TempDir() + "/typo.toml";
+  std::string config = TestTempDir() + "/typo.toml";
   std::ofstream(config) << "[server]\nlisten_adress = \"127.0.0.1:1\"\n";
   Daemon typo({ModelsDir(), false, {"--config", config}, {}, ""});
   EXPECT_FALSE(typo.Start(false, 10));

@@ -51,7 +51,7 @@ class OnnxBackendTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     if (!std::filesystem::exists(BackendTestDataDir() + "/cases")) return;
-    std::string config = ::testing::TempDir() + "/backend.toml";
+    std::string config = TestTempDir() + "/backend.toml";
     // Some cases carry millions of elements.
     std::ofstream(config) << "[server]\nmax_body_bytes = 134217728\n";
     daemon_ = new Daemon({BackendTestDataDir() + "/models",

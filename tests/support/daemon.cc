@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <httplib.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -37,6 +38,19 @@ std::string NymphdPath() { return NYMPH_TEST_NYMPHD; }
 std::string OwnTestDataDir() { return NYMPH_TEST_OWN_DATA; }
 std::string BackendTestDataDir() { return NYMPH_TEST_BACKEND_DATA; }
 
+std::string TestTempDir() {
+  static const std::string dir = [] {
+    char pattern[] = "/tmp/nymph-test-files-XXXXXX";
+    std::string made = mkdtemp(pattern);
+    std::atexit([] {
+      std::error_code ignored;
+      std::filesystem::remove_all(TestTempDir(), ignored);
+    });
+    return made;
+  }();
+  return dir;
+}
+
 Daemon::Daemon(DaemonOptions options) : options_(std::move(options)) {
   state_dir_ = options_.state_dir;
   if (state_dir_.empty()) {
@@ -68,6 +82,8 @@ bool Daemon::Start(bool wait_ready, double timeout_s) {
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) return false;
   pid_ = fork();
   if (pid_ == 0) {
+    // A test killed mid-run must not leave its daemon behind.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     dup2(pipe_fds[1], STDOUT_FILENO);
     dup2(pipe_fds[1], STDERR_FILENO);
     for (const std::string& assignment : options_.env) {

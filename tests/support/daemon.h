@@ -74,4 +74,8 @@ std::string NymphdPath();
 std::string OwnTestDataDir();      // models/ and cases/ from NumPy
 std::string BackendTestDataDir();  // ONNX backend cases; may not exist
 
+// A directory private to this test process (removed at exit), for config
+// and token files, so parallel runs and other checkouts never collide.
+std::string TestTempDir();
+
 }  // namespace nymph::testing

@@ -102,7 +102,8 @@ CommandLineResult Parse(std::vector<std::string> args) {
 }
 
 TEST(ParseCommandLine, FlagsOverrideTheConfigFile) {
-  std::string path = ::testing::TempDir() + "/flags.toml";
+  char dir[] = "/tmp/nymph-config-test-XXXXXX";
+  std::string path = std::string(mkdtemp(dir)) + "/flags.toml";
   std::ofstream(path) << "[server]\nlisten = \"127.0.0.1:1111\"\n"
                          "[models]\ndir = \"/from-file\"\n";
   CommandLineResult result =

@@ -48,7 +48,8 @@ TEST(BearerAuth, AcceptsOnlyTheExactBearerToken) {
   EXPECT_TRUE(auth.Accepts("Bearer s3cret-token-of-length"));
   EXPECT_FALSE(auth.Accepts("Bearer s3cret-token-of-lengt"));
   EXPECT_FALSE(auth.Accepts("Bearer s3cret-token-of-length "));
-  EXPECT_FALSE(auth.Accepts("bearer s3cret-token-of-length"));
+  EXPECT_TRUE(auth.Accepts("bearer s3cret-token-of-length"));
+  EXPECT_FALSE(auth.Accepts("Bearer S3cret-token-of-length"));
   EXPECT_FALSE(auth.Accepts("s3cret-token-of-length"));
   EXPECT_FALSE(auth.Accepts(""));
   EXPECT_TRUE(BearerAuth("").Accepts(""));
