@@ -10,7 +10,6 @@
 // The daemon must serve FILE under NAME (default: the file's stem); the
 // model's inputs must all be float32 with fixed or batch dimensions (batch
 // set to 1). scripts/bench-infer.sh starts the daemon and runs this.
-#include <httplib.h>
 #include <onnxruntime_cxx_api.h>
 
 #include <CLI/CLI.hpp>
@@ -22,6 +21,8 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <vector>
+
+#include "wire_client.h"
 
 namespace {
 
@@ -65,6 +66,17 @@ std::vector<Input> MakeInputs(Ort::Session& session) {
   return inputs;
 }
 
+// "http://127.0.0.1:8080" -> {"127.0.0.1", 8080}.
+std::pair<std::string, int> HostAndPort(const std::string& url) {
+  const std::string scheme = "http://";
+  size_t colon = url.rfind(':');
+  if (url.compare(0, scheme.size(), scheme) != 0 || colon < scheme.size()) {
+    throw std::runtime_error("--url must look like http://127.0.0.1:PORT");
+  }
+  return {url.substr(scheme.size(), colon - scheme.size()),
+          std::stoi(url.substr(colon + 1))};
+}
+
 std::string RequestBody(const std::string& model,
                         const std::vector<Input>& inputs) {
   json body = {{"model", model}, {"inputs", json::object()}};
@@ -85,7 +97,9 @@ int main(int argc, char** argv) {
   CLI::App app{"Agent overhead of /infer vs. in-process ONNX Runtime"};
   std::string url, model_file, name, out;
   int iterations = 5000, warmup = 500;
-  app.add_option("--url", url, "daemon base URL (plain HTTP)")->required();
+  app.add_option("--url", url,
+                 "daemon base URL, plain HTTP with a numeric IPv4 address")
+      ->required();
   app.add_option("--model", model_file, "the .onnx file the daemon serves")
       ->required()
       ->check(CLI::ExistingFile);
@@ -142,20 +156,12 @@ int Measure(const std::string& url, const std::string& model_file,
     return results.size();
   };
 
-  httplib::Client client(url);
-  client.set_keep_alive(true);
-  client.set_tcp_nodelay(true);
+  auto [host, port] = HostAndPort(url);
+  nymph::bench::WireClient client(host, port);
   const std::string body = RequestBody(name, inputs);
-  auto run_http = [&] {
-    auto res = client.Post("/infer", body, "application/json");
-    if (!res || res->status != 200) {
-      throw std::runtime_error(
-          "POST /infer failed: " +
-          (res ? std::to_string(res->status) + " " + res->body
-               : httplib::to_string(res.error())));
-    }
-    return res->body.size();
-  };
+  auto run_http = [&] { return client.Call("POST", "/infer", body).size(); };
+  // The transport floor: a keep-alive round trip that does no work.
+  auto run_health = [&] { return client.Call("GET", "/health").size(); };
 
   {
     for (int i = 0; i < warmup; ++i) {
@@ -171,11 +177,12 @@ int Measure(const std::string& url, const std::string& model_file,
                 .count());
       }
     };
-    std::vector<double> in_process_us, http_us;
+    std::vector<double> in_process_us, http_us, health_us;
     std::cerr << "bench: " << iterations << " calls of each kind";
     while (static_cast<int>(http_us.size()) < iterations) {
       time_block(run_in_process, in_process_us);
       time_block(run_http, http_us);
+      time_block(run_health, health_us);
       std::cerr << "." << std::flush;
     }
     std::cerr << "\n";
@@ -188,6 +195,9 @@ int Measure(const std::string& url, const std::string& model_file,
           {"p99", Percentile(in_process_us, 99)}}},
         {"http_us",
          {{"p50", Percentile(http_us, 50)}, {"p99", Percentile(http_us, 99)}}},
+        {"health_us",
+         {{"p50", Percentile(health_us, 50)},
+          {"p99", Percentile(health_us, 99)}}},
     };
     figures["overhead_us"] = {
         {"p50", figures["http_us"]["p50"].get<double>() -
@@ -195,7 +205,8 @@ int Measure(const std::string& url, const std::string& model_file,
         {"p99", figures["http_us"]["p99"].get<double>() -
                     figures["in_process_us"]["p99"].get<double>()}};
     std::printf("%-22s %10s %10s\n", "", "p50 (us)", "p99 (us)");
-    for (const char* row : {"in_process_us", "http_us", "overhead_us"}) {
+    for (const char* row :
+         {"in_process_us", "http_us", "overhead_us", "health_us"}) {
       std::printf("%-22s %10.1f %10.1f\n", row,
                   figures[row]["p50"].get<double>(),
                   figures[row]["p99"].get<double>());

@@ -4,6 +4,12 @@
 //
 // Lifecycle: Bind(), then Serve() on one thread; Stop() from any thread
 // makes Serve() return once the requests in flight have been answered.
+//
+// TODO: cpp-httplib holds one worker thread per open connection, with a
+// listen backlog of 5 and no deadline for a whole request head, so a few
+// dozen slow or idle clients can stall every other client, and pipelined
+// requests after the first are dropped. An event-driven front (or a proxy
+// in front of nymphd) is needed before the agent faces untrusted networks.
 #pragma once
 
 #include <memory>
