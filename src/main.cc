@@ -11,6 +11,7 @@
 
 #include "api/routes.h"
 #include "config/command_line.h"
+#include "generation/generation_service.h"
 #include "inference/inference_stats.h"
 #include "server/http_server.h"
 
@@ -105,10 +106,14 @@ int Run(const Config& config) {
   ModelRegistry models({config.intra_op_threads, config.inter_op_threads});
   HttpMetrics http_metrics;
   InferenceStats inference_stats;
-  ApiContext context{models, http_metrics, inference_stats, config.models_dir};
+  GenerationService generation(
+      {config.generation_max_active, config.generation_max_queued});
+  ApiContext context{models, http_metrics, inference_stats, generation,
+                     config.models_dir};
   Router router;
   AddSystemRoutes(router, context);
   AddModelRoutes(router, context);
+  AddCompletionRoutes(router, context);
 
   HttpServer server(
       {config.listen, config.plain_http, tls, config.max_body_bytes,
@@ -129,6 +134,8 @@ int Run(const Config& config) {
   std::thread loader([&] {
     Status status = models.LoadDirectory(config.models_dir);
     if (!status.ok()) spdlog::error("models: {}", status.message());
+    generation.Load(models.env(), config.models_dir,
+                    {config.intra_op_threads, config.inter_op_threads});
   });
 
   // The handled signals are blocked in every thread (see main), so this

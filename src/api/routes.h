@@ -8,12 +8,14 @@
 
 namespace nymph {
 
+class GenerationService;
 class InferenceStats;
 
 struct ApiContext {
   ModelRegistry& models;
   HttpMetrics& http_metrics;
   InferenceStats& inference_stats;
+  GenerationService& generation;
   std::string models_dir;  // for messages that tell the user where to look
 };
 
@@ -21,5 +23,7 @@ struct ApiContext {
 void AddSystemRoutes(Router& router, const ApiContext& context);
 // GET /models, GET /models/{name}, POST /infer.
 void AddModelRoutes(Router& router, const ApiContext& context);
+// POST /v1/completions (OpenAI's shape; "stream": true for SSE).
+void AddCompletionRoutes(Router& router, const ApiContext& context);
 
 }  // namespace nymph

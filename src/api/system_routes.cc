@@ -2,6 +2,7 @@
 
 #include "api/json_body.h"
 #include "api/routes.h"
+#include "generation/generation_service.h"
 #include "inference/inference_stats.h"
 #include "server/api_error.h"
 
@@ -13,7 +14,7 @@ void AddSystemRoutes(Router& router, const ApiContext& context) {
   });
 
   router.Add("GET", "/ready", [context](const ApiRequest&) {
-    if (!context.models.loading_done()) {
+    if (!context.models.loading_done() || !context.generation.loaded()) {
       return ErrorResponse(503, "loading", "models are still loading");
     }
     auto models = context.models.Models();
@@ -33,6 +34,7 @@ void AddSystemRoutes(Router& router, const ApiContext& context) {
     std::string text;
     context.http_metrics.Render(text);
     context.inference_stats.Render(text);
+    context.generation.Render(text);
     text += fmt::format(
         "# HELP nymph_models_loaded Models loaded and serving.\n"
         "# TYPE nymph_models_loaded gauge\n"

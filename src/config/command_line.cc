@@ -11,9 +11,10 @@ namespace {
 
 constexpr const char* kDescription =
     "nymphd: the agent daemon of the Nymph accelerator card.\n"
-    "Serves ONNX models over HTTPS (POST /infer, GET /models), with /health,\n"
-    "/ready and /metrics. Settings come from defaults, then --config FILE\n"
-    "(TOML), then these flags.\n";
+    "Serves ONNX models over HTTPS (POST /infer, GET /models), text\n"
+    "generation (POST /v1/completions), /health, /ready and /metrics.\n"
+    "Settings come from defaults, then --config FILE (TOML), then these\n"
+    "flags.\n";
 
 constexpr const char* kFooter =
     "\nConfig file (all keys optional):\n"
@@ -21,6 +22,7 @@ constexpr const char* kFooter =
     "           tls_cert = \"\"  tls_key = \"\"  api_token_file = \"\"\n"
     "           max_body_bytes = 8388608  threads = 16\n"
     "  [models] dir = \"models\"  intra_op_threads = 1  inter_op_threads = 1\n"
+    "  [generation] max_active = 2  max_queued = 16\n"
     "  [state]  dir = \"/var/lib/nymph\"\n"
     "  [log]    level = \"info\"\n"
     "\nThe API token may also come from the NYMPH_API_TOKEN environment\n"

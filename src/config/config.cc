@@ -75,6 +75,14 @@ const std::map<std::string, KeySetter>& Setters() {
        [](const toml::value& v, const std::string& n, Config& c) {
          c.inter_op_threads = static_cast<int>(IntIn(v, n, 0, 256));
        }},
+      {"generation.max_active",
+       [](const toml::value& v, const std::string& n, Config& c) {
+         c.generation_max_active = static_cast<int>(IntIn(v, n, 1, 256));
+       }},
+      {"generation.max_queued",
+       [](const toml::value& v, const std::string& n, Config& c) {
+         c.generation_max_queued = static_cast<int>(IntIn(v, n, 0, 4096));
+       }},
       {"state.dir", [](const toml::value& v, const std::string& n,
                        Config& c) { c.state_dir = Str(v, n); }},
       {"log.level", [](const toml::value& v, const std::string& n,

@@ -29,6 +29,8 @@ struct Config {
   std::string models_dir = "models";
   int intra_op_threads = 1;
   int inter_op_threads = 1;
+  int generation_max_active = 2;   // sequences decoding at once
+  int generation_max_queued = 16;  // waiting beyond those; more get 429
   std::string state_dir = "/var/lib/nymph";
   std::string log_level = "info";
 };

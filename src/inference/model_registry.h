@@ -37,6 +37,8 @@ class ModelRegistry {
   void CancelLoading() { cancel_loading_ = true; }
 
   bool loading_done() const { return loading_done_.load(); }
+  // The runtime environment, for other users of ONNX Runtime in-process.
+  Ort::Env& env() { return env_; }
   std::shared_ptr<const OnnxModel> Find(const std::string& name) const;
   std::vector<std::shared_ptr<const OnnxModel>> Models() const;
   std::vector<ModelLoadFailure> Failures() const;

@@ -76,7 +76,18 @@ bool StartsWithNoCase(const std::string& text, const std::string& prefix) {
 void Send(const ApiResponse& api, httplib::Response& res) {
   res.status = api.status;
   for (const auto& [name, value] : api.headers) res.set_header(name, value);
-  res.set_content(api.body, api.content_type);
+  if (!api.stream) {
+    res.set_content(api.body, api.content_type);
+    return;
+  }
+  res.set_chunked_content_provider(
+      api.content_type, [stream = api.stream](size_t, httplib::DataSink& sink) {
+        stream([&sink](std::string_view chunk) {
+          return sink.is_writable() && sink.write(chunk.data(), chunk.size());
+        });
+        sink.done();
+        return true;
+      });
 }
 
 }  // namespace

@@ -19,11 +19,17 @@ struct ApiRequest {
   std::string request_id;
 };
 
+// Writes one piece of a streamed body; false once the client has gone.
+using ChunkWriter = std::function<bool(std::string_view)>;
+
 struct ApiResponse {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
   std::map<std::string, std::string> headers;
+  // When set, the body is produced by calling this with a writer, sent as
+  // it is written (chunked), instead of `body`.
+  std::function<void(const ChunkWriter&)> stream;
 };
 
 using Handler = std::function<ApiResponse(const ApiRequest&)>;

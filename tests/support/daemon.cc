@@ -37,6 +37,7 @@ int DecodeWaitStatus(int status) {
 std::string NymphdPath() { return NYMPH_TEST_NYMPHD; }
 std::string OwnTestDataDir() { return NYMPH_TEST_OWN_DATA; }
 std::string BackendTestDataDir() { return NYMPH_TEST_BACKEND_DATA; }
+std::string BundledModelsDir() { return NYMPH_TEST_BUNDLED_MODELS; }
 
 std::string TestTempDir() {
   static const std::string dir = [] {

@@ -73,6 +73,7 @@ class Daemon {
 std::string NymphdPath();
 std::string OwnTestDataDir();      // models/ and cases/ from NumPy
 std::string BackendTestDataDir();  // ONNX backend cases; may not exist
+std::string BundledModelsDir();    // the repository's models/
 
 // A directory private to this test process (removed at exit), for config
 // and token files, so parallel runs and other checkouts never collide.

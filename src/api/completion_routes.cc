@@ -1,0 +1,128 @@
+#include <chrono>
+#include <random>
+
+#include "api/json_body.h"
+#include "api/routes.h"
+#include "generation/completion.h"
+#include "generation/generation_service.h"
+#include "server/api_error.h"
+
+namespace nymph {
+namespace {
+
+using nlohmann::json;
+
+json Choice(std::string_view text, const json& finish_reason) {
+  return {{"text", text},
+          {"index", 0},
+          {"logprobs", nullptr},
+          {"finish_reason", finish_reason}};
+}
+
+json Usage(const CompletionResult& result) {
+  return {{"prompt_tokens", result.prompt_tokens},
+          {"completion_tokens", result.completion_tokens},
+          {"total_tokens", result.prompt_tokens + result.completion_tokens}};
+}
+
+// The fields every response and stream chunk carries.
+json Envelope(const ApiRequest& http, const std::string& model) {
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  return {{"id", "cmpl-" + http.request_id},
+          {"object", "text_completion"},
+          {"created",
+           std::chrono::duration_cast<std::chrono::seconds>(now).count()},
+          {"model", model}};
+}
+
+ApiResponse Streamed(const ApiRequest& http, GenerationService& service,
+                     std::shared_ptr<const LanguageModel> model,
+                     CompletionRequest request,
+                     std::shared_ptr<AdmissionGate::Ticket> ticket) {
+  ApiResponse response;
+  response.content_type = "text/event-stream";
+  response.headers["Cache-Control"] = "no-cache";
+  json envelope = Envelope(http, model->name);
+  response.stream = [&service, model, request, ticket,
+                     envelope](const ChunkWriter& write) {
+    auto event = [&](json chunk) {
+      return write("data: " + DumpJson(chunk) + "\n\n");
+    };
+    ticket->Wait();
+    auto result = Generate(*model, request, [&](std::string_view text) {
+      json chunk = envelope;
+      chunk["choices"] = json::array({Choice(text, nullptr)});
+      return event(chunk);
+    });
+    if (!result.ok()) {
+      // Headers are gone already; the error travels as an event.
+      event({{"error",
+              {{"code", result.status().code()},
+               {"message", result.status().message()}}}});
+      write("data: [DONE]\n\n");
+      return;
+    }
+    service.CountFinished(result->prompt_tokens, result->completion_tokens,
+                          result->finish_reason);
+    if (result->finish_reason == "cancelled") return;
+    json last = envelope;
+    last["choices"] = json::array({Choice("", result->finish_reason)});
+    last["usage"] = Usage(*result);
+    event(last);
+    write("data: [DONE]\n\n");
+  };
+  return response;
+}
+
+}  // namespace
+
+void AddCompletionRoutes(Router& router, const ApiContext& context) {
+  router.Add("POST", "/v1/completions", [context](const ApiRequest& http) {
+    auto body = ParseJsonObject(http.body);
+    if (!body.ok()) return ErrorResponse(body.status());
+    static thread_local std::mt19937_64 seeds{std::random_device{}()};
+    auto request = ParseCompletionRequest(*body, seeds());
+    if (!request.ok()) return ErrorResponse(request.status());
+    GenerationService& service = context.generation;
+    auto model = service.Find(request->model);
+    if (!model && !service.loaded()) {
+      return ErrorResponse(503, "loading",
+                           "models are still loading; retry when GET /ready "
+                           "says ready");
+    }
+    if (!model) {
+      std::string names;
+      for (const auto& name : service.Names()) {
+        names += (names.empty() ? "" : ", ") + name;
+      }
+      return ErrorResponse(
+          404, "model_not_found",
+          "no language model named '" + request->model +
+              "'; available: " + (names.empty() ? "none" : names));
+    }
+    std::shared_ptr<AdmissionGate::Ticket> ticket = service.gate().TryEnter();
+    if (!ticket) {
+      ApiResponse busy = ErrorResponse(
+          429, "overloaded",
+          "too many generations are running or queued; retry shortly");
+      busy.headers["Retry-After"] = "1";
+      return busy;
+    }
+    if (request->stream) {
+      return Streamed(http, service, model, std::move(*request), ticket);
+    }
+    ticket->Wait();
+    auto result =
+        Generate(*model, *request, [](std::string_view) { return true; });
+    if (!result.ok()) return ErrorResponse(result.status());
+    service.CountFinished(result->prompt_tokens, result->completion_tokens,
+                          result->finish_reason);
+    json response = Envelope(http, model->name);
+    response["choices"] =
+        json::array({Choice(result->text, result->finish_reason)});
+    response["usage"] = Usage(*result);
+    return ApiResponse{200, "application/json", DumpJson(response), {}, {}};
+  });
+}
+
+}  // namespace nymph

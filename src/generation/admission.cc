@@ -1,0 +1,52 @@
+#include "generation/admission.h"
+
+namespace nymph {
+
+AdmissionGate::AdmissionGate(int max_active, int max_queued)
+    : max_active_(max_active), max_queued_(max_queued) {}
+
+std::unique_ptr<AdmissionGate::Ticket> AdmissionGate::TryEnter() {
+  std::lock_guard lock(mutex_);
+  if (active_ + queued_ >= max_active_ + max_queued_) {
+    rejected_++;
+    return nullptr;
+  }
+  queued_++;
+  return std::unique_ptr<Ticket>(new Ticket(*this));
+}
+
+void AdmissionGate::Ticket::Wait() {
+  std::unique_lock lock(gate_.mutex_);
+  gate_.slot_freed_.wait(lock,
+                         [&] { return gate_.active_ < gate_.max_active_; });
+  gate_.queued_--;
+  gate_.active_++;
+  active_ = true;
+}
+
+AdmissionGate::Ticket::~Ticket() {
+  std::lock_guard lock(gate_.mutex_);
+  if (active_) {
+    gate_.active_--;
+    gate_.slot_freed_.notify_one();
+  } else {
+    gate_.queued_--;
+  }
+}
+
+int AdmissionGate::active() const {
+  std::lock_guard lock(mutex_);
+  return active_;
+}
+
+int AdmissionGate::queued() const {
+  std::lock_guard lock(mutex_);
+  return queued_;
+}
+
+uint64_t AdmissionGate::rejected() const {
+  std::lock_guard lock(mutex_);
+  return rejected_;
+}
+
+}  // namespace nymph

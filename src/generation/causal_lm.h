@@ -1,0 +1,67 @@
+// A decoder-only language model exported to ONNX in the common KV-cache
+// layout: inputs input_ids, attention_mask, position_ids and
+// past_key_values.{i}.key|value [batch, kv_heads, past, head_dim]; outputs
+// logits [batch, seq, vocab] and present.{i}.key|value. Layers, KV heads
+// and head size are read from the model's own inputs.
+//
+// Thread safety: Forward() may run concurrently for different Sequences
+// (ONNX Runtime sessions allow concurrent Run); one Sequence is used by
+// one thread at a time.
+#pragma once
+
+#include <onnxruntime_cxx_api.h>
+
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "inference/onnx_model.h"
+
+namespace nymph {
+
+struct LmShape {
+  int layers = 0;
+  int kv_heads = 0;
+  int head_dim = 0;
+  int vocab = 0;
+};
+
+class CausalLm {
+ public:
+  // One sequence's KV cache: the `present` tensors of its last step, fed
+  // back as `past` on the next, so no KV is copied between steps.
+  class Sequence {
+   public:
+    int64_t length() const { return length_; }
+
+   private:
+    friend class CausalLm;
+    std::vector<Ort::Value> past_;  // key, value per layer
+    int64_t length_ = 0;
+  };
+
+  // `env` must outlive the model. Fails if the file lacks the layout above.
+  static StatusOr<std::unique_ptr<CausalLm>> Load(
+      Ort::Env& env, const std::string& path, const SessionSettings& settings);
+
+  const LmShape& shape() const { return shape_; }
+  Sequence NewSequence() const;
+
+  // Runs `tokens` after those already in `sequence`, extends its cache and
+  // returns the logits of the last token (vocab floats).
+  // REQUIRES: !tokens.empty().
+  StatusOr<std::vector<float>> Forward(Sequence& sequence,
+                                       std::span<const int32_t> tokens) const;
+
+ private:
+  CausalLm() = default;
+
+  LmShape shape_;
+  std::unique_ptr<Ort::Session> session_;
+  std::vector<std::string> input_names_;   // in the order Forward feeds them
+  std::vector<std::string> output_names_;  // logits, then present per layer
+};
+
+}  // namespace nymph

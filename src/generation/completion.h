@@ -1,0 +1,48 @@
+// One text completion: the request's fields (OpenAI's /v1/completions
+// shape), their validation, and the generation loop with stop sequences.
+#pragma once
+
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "generation/language_model.h"
+#include "generation/sampler.h"
+
+namespace nymph {
+
+struct CompletionRequest {
+  std::string model;
+  std::string prompt;
+  int max_tokens = 16;
+  SamplingParams sampling;
+  std::vector<std::string> stop;
+  bool stream = false;
+};
+
+// Checks types and ranges (400 for wrong JSON types, 422 for values out of
+// range). Fields of OpenAI's API that are not listed here are ignored.
+StatusOr<CompletionRequest> ParseCompletionRequest(const nlohmann::json& body,
+                                                   uint64_t default_seed);
+
+struct CompletionResult {
+  std::string text;
+  std::string finish_reason;  // "stop", "length" or "cancelled"
+  int prompt_tokens = 0;
+  int completion_tokens = 0;
+};
+
+// Receives text as it becomes final (never part of a stop sequence, never
+// half a UTF-8 character). Returns false when the client is gone, which
+// ends the generation before the next token.
+using TextSink = std::function<bool(std::string_view)>;
+
+// Fails with 422 if the prompt and max_tokens do not fit the context.
+StatusOr<CompletionResult> Generate(const LanguageModel& model,
+                                    const CompletionRequest& request,
+                                    const TextSink& sink);
+
+}  // namespace nymph

@@ -1,0 +1,73 @@
+#include "generation/language_model.h"
+
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+namespace nymph {
+namespace {
+
+namespace fs = std::filesystem;
+
+StatusOr<std::unique_ptr<LanguageModel>> LoadOne(
+    Ort::Env& env, const fs::path& onnx, const fs::path& manifest_path,
+    const SessionSettings& settings) {
+  auto bad = [&](const std::string& why) {
+    return Status(ErrorKind::kUnprocessable, "bad_manifest",
+                  manifest_path.string() + ": " + why);
+  };
+  nlohmann::json manifest;
+  try {
+    std::ifstream in(manifest_path);
+    manifest = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    return bad(std::string("not valid JSON: ") + e.what());
+  }
+  auto model = std::make_unique<LanguageModel>();
+  model->name = onnx.stem().string();
+  const auto* tokenizer =
+      manifest.contains("tokenizer") ? &manifest["tokenizer"] : nullptr;
+  if (tokenizer == nullptr || tokenizer->value("type", "") != "byte") {
+    return bad("tokenizer.type must be \"byte\" (the only one built in)");
+  }
+  model->tokenizer = std::make_unique<ByteTokenizer>();
+  model->context_length =
+      manifest.value("/architecture/context_length"_json_pointer, 0);
+  if (model->context_length <= 0) {
+    return bad("architecture.context_length must be a positive integer");
+  }
+  auto lm = CausalLm::Load(env, onnx.string(), settings);
+  if (!lm.ok()) return lm.status();
+  model->lm = std::move(*lm);
+  return model;
+}
+
+}  // namespace
+
+std::vector<std::unique_ptr<LanguageModel>> LoadLanguageModels(
+    Ort::Env& env, const std::string& dir, const SessionSettings& settings) {
+  std::vector<std::unique_ptr<LanguageModel>> models;
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(dir, error)) {
+    fs::path onnx = entry.path();
+    fs::path manifest = fs::path(onnx).replace_extension(".json");
+    if (onnx.extension() != ".onnx" || !fs::exists(manifest)) continue;
+    auto model = LoadOne(env, onnx, manifest, settings);
+    if (!model.ok()) {
+      spdlog::warn("generation: {} is not usable for generation: {}",
+                   onnx.string(), model.status().message());
+      continue;
+    }
+    const LmShape& shape = (*model)->lm->shape();
+    spdlog::info(
+        "generation: {} ready ({} layers, {} KV heads of {}, context {})",
+        (*model)->name, shape.layers, shape.kv_heads, shape.head_dim,
+        (*model)->context_length);
+    models.push_back(std::move(*model));
+  }
+  return models;
+}
+
+}  // namespace nymph

@@ -1,0 +1,28 @@
+// The language models the daemon can generate with: each .onnx file of the
+// models directory in the decoder KV-cache layout that has a manifest
+// (<name>.json beside it) naming its tokenizer and context length.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "generation/causal_lm.h"
+#include "generation/tokenizer.h"
+
+namespace nymph {
+
+struct LanguageModel {
+  std::string name;
+  int context_length = 0;
+  std::unique_ptr<Tokenizer> tokenizer;
+  std::unique_ptr<CausalLm> lm;
+};
+
+// Loads the language models of `dir`. Files without a manifest are not
+// language models (they are still served by /infer); a manifest that is
+// unreadable or names an unknown tokenizer is logged and skipped.
+std::vector<std::unique_ptr<LanguageModel>> LoadLanguageModels(
+    Ort::Env& env, const std::string& dir, const SessionSettings& settings);
+
+}  // namespace nymph

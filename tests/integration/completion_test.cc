@@ -1,0 +1,206 @@
+// /v1/completions end to end on the bundled language model.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <regex>
+#include <thread>
+
+#include "support/daemon.h"
+#include "support/http.h"
+#include "support/raw_socket.h"
+
+namespace nymph::testing {
+namespace {
+
+using nlohmann::json;
+
+class CompletionTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    std::string config = TestTempDir() + "/generation.toml";
+    std::ofstream(config) << "[generation]\nmax_active = 1\nmax_queued = 1\n";
+    daemon_ =
+        new Daemon({BundledModelsDir(), false, {"--config", config}, {}, ""});
+    ASSERT_TRUE(daemon_->Start()) << daemon_->log();
+  }
+  static void TearDownTestSuite() {
+    EXPECT_EQ(daemon_->Stop(SIGTERM), 0) << daemon_->log();
+    delete daemon_;
+  }
+
+  static Reply Complete(json fields) {
+    fields["model"] = "kjv-gqa";
+    auto client = daemon_->Client();
+    return PostJson(*client, "/v1/completions", fields);
+  }
+  static std::string Text(const Reply& reply) {
+    return reply.body.at("choices")[0].at("text");
+  }
+  // Data lines of an SSE body, in order.
+  static std::vector<std::string> Events(const std::string& body) {
+    std::vector<std::string> events;
+    std::regex line("data: ([^\n]*)\n\n");
+    for (std::sregex_iterator it(body.begin(), body.end(), line), end;
+         it != end; ++it) {
+      events.push_back((*it)[1]);
+    }
+    return events;
+  }
+  static int MetricValue(const std::string& series) {
+    auto client = daemon_->Client();
+    Reply reply = Send(*client, "GET", "/metrics");
+    EXPECT_EQ(reply.status, 200) << daemon_->log();
+    const std::string& text = reply.text;
+    // At a line start, so that "# HELP <name> ..." lines do not match.
+    size_t at = text.find("\n" + series + " ");
+    return at == std::string::npos
+               ? -1
+               : std::stoi(text.substr(at + series.size() + 2));
+  }
+
+  static Daemon* daemon_;
+};
+
+Daemon* CompletionTest::daemon_ = nullptr;
+
+TEST_F(CompletionTest, Greedy_HasOpenAiShapeAndUsage) {
+  Reply reply = Complete(
+      {{"prompt", "And God said"}, {"max_tokens", 24}, {"temperature", 0}});
+  ASSERT_EQ(reply.status, 200) << reply.text;
+  EXPECT_EQ(reply.body["object"], "text_completion");
+  EXPECT_EQ(reply.body["choices"][0]["finish_reason"], "length");
+  EXPECT_EQ(reply.body["usage"]["prompt_tokens"], 12);  // bytes
+  EXPECT_EQ(reply.body["usage"]["completion_tokens"], 24);
+  EXPECT_EQ(Text(reply).size(), 24u);
+}
+
+TEST_F(CompletionTest, Seeds_ReproduceAndDiffer_TopKOneIsGreedy) {
+  json sampled = {{"prompt", "In the beginning"},
+                  {"max_tokens", 32},
+                  {"temperature", 1.0},
+                  {"seed", 11}};
+  std::string a = Text(Complete(sampled));
+  EXPECT_EQ(Text(Complete(sampled)), a);
+  sampled["seed"] = 12;
+  EXPECT_NE(Text(Complete(sampled)), a);
+  json greedy = {
+      {"prompt", "In the beginning"}, {"max_tokens", 32}, {"temperature", 0}};
+  sampled["top_k"] = 1;
+  EXPECT_EQ(Text(Complete(sampled)), Text(Complete(greedy)));
+}
+
+TEST_F(CompletionTest, StopSequence_CutsBeforeItsFirstOccurrence) {
+  json request = {
+      {"prompt", "And God said"}, {"max_tokens", 48}, {"temperature", 0}};
+  std::string full = Text(Complete(request));
+  // A stop taken from the middle of the greedy text: the stopped answer
+  // must be the greedy text up to the first place that stop appears.
+  std::string stop = full.substr(20, 3);
+  request["stop"] = json::array({stop, "@@@"});
+  Reply reply = Complete(request);
+  ASSERT_EQ(reply.status, 200);
+  EXPECT_EQ(Text(reply), full.substr(0, full.find(stop)));
+  EXPECT_EQ(reply.body["choices"][0]["finish_reason"], "stop");
+}
+
+TEST_F(CompletionTest, Stream_ChunksJoinToTheSameTextAndEndWithDone) {
+  json request = {{"prompt", "And God said"},
+                  {"max_tokens", 30},
+                  {"temperature", 0.8},
+                  {"seed", 5},
+                  {"stop", "\n\n"}};
+  std::string whole = Text(Complete(request));
+  request["stream"] = true;
+  Reply reply = Complete(request);
+  ASSERT_EQ(reply.status, 200);
+  std::vector<std::string> events = Events(reply.text);
+  ASSERT_GE(events.size(), 3u) << reply.text;
+  EXPECT_EQ(events.back(), "[DONE]");
+  std::string joined;
+  for (size_t i = 0; i + 2 < events.size(); ++i) {
+    joined += json::parse(events[i])["choices"][0]["text"].get<std::string>();
+  }
+  EXPECT_EQ(joined, whole);
+  json last = json::parse(events[events.size() - 2]);
+  EXPECT_FALSE(last["choices"][0]["finish_reason"].is_null());
+  EXPECT_EQ(last["usage"]["prompt_tokens"], 12);
+}
+
+TEST_F(CompletionTest, BadInput_Gets4xxAndDaemonKeepsServing) {
+  const std::pair<json, int> cases[] = {
+      {{{"prompt", "x"}, {"max_tokens", -1}}, 422},
+      {{{"prompt", "x"}, {"max_tokens", 100000000}}, 422},
+      {{{"prompt", "x"}, {"max_tokens", 5000}}, 422},  // beyond the context
+      {{{"prompt", "x"}, {"max_tokens", "5"}}, 400},
+      {{{"prompt", "x"}, {"temperature", -0.5}}, 422},
+      {{{"prompt", "x"}, {"top_p", 0}}, 422},
+      {{{"prompt", "x"}, {"top_p", 1.5}}, 422},
+      {{{"prompt", json::object()}}, 400},
+      {{{"prompt", ""}}, 422},
+      {{{"prompt", "x"}, {"stop", 3}}, 400},
+      {{{"prompt", std::string(4000, 'a')}}, 422},  // prompt over context
+  };
+  for (const auto& [fields, status] : cases) {
+    SCOPED_TRACE(fields.dump().substr(0, 80));
+    Reply reply = Complete(fields);
+    EXPECT_EQ(reply.status, status) << reply.text;
+    EXPECT_TRUE(reply.body.contains("error"));
+  }
+  auto client = daemon_->Client();
+  Reply unknown = PostJson(*client, "/v1/completions",
+                           {{"model", "nope"}, {"prompt", "x"}});
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_EQ(Complete({{"prompt", "And"}, {"max_tokens", 2}}).status, 200);
+}
+
+TEST_F(CompletionTest, StreamingClientLeaves_SequenceIsFreedAndNextIsServed) {
+  int cancelled_before = MetricValue(
+      "nymph_generation_requests_total{finish_reason=\"cancelled\"}");
+  {
+    RawConnection raw(daemon_->port());
+    std::string body = json({{"model", "kjv-gqa"},
+                             {"prompt", "And God said"},
+                             {"max_tokens", 1000},
+                             {"stream", true}})
+                           .dump();
+    raw.Write(
+        "POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: "
+        "application/json\r\nContent-Length: " +
+        std::to_string(body.size()) + "\r\n\r\n" + body);
+    raw.ReadAll(0.3);  // a few tokens arrive, then the client hangs up
+  }
+  int cancelled = cancelled_before;
+  for (int i = 0; i < 200 && cancelled == cancelled_before; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    cancelled = MetricValue(
+        "nymph_generation_requests_total{finish_reason=\"cancelled\"}");
+  }
+  EXPECT_EQ(cancelled, cancelled_before + 1);
+  EXPECT_EQ(MetricValue("nymph_generation_active_sequences"), 0);
+  EXPECT_EQ(Complete({{"prompt", "And"}, {"max_tokens", 4}}).status, 200);
+}
+
+TEST_F(CompletionTest, QueueFull_Gets429WithRetryAfter) {
+  // One running and one queued fill the gate (max_active 1, max_queued 1).
+  auto long_request = [] {
+    Complete({{"prompt", "And God said"}, {"max_tokens", 400}});
+  };
+  std::thread first(long_request), second(long_request);
+  Reply refused;
+  for (int i = 0; i < 200; ++i) {
+    refused = Complete({{"prompt", "x"}, {"max_tokens", 1}});
+    if (refused.status == 429) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  first.join();
+  second.join();
+  ASSERT_EQ(refused.status, 429);
+  EXPECT_EQ(refused.body["error"]["code"], "overloaded");
+  EXPECT_EQ(
+      httplib::detail::get_header_value(refused.headers, "Retry-After", 0, ""),
+      std::string("1"));
+  EXPECT_EQ(Complete({{"prompt", "x"}, {"max_tokens", 1}}).status, 200);
+}
+
+}  // namespace
+}  // namespace nymph::testing

@@ -1,0 +1,73 @@
+// The bundled language model through CausalLm: KV-cached decoding must give
+// the logits of a full recompute without cache at every step.
+#include "generation/causal_lm.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "generation/sampler.h"
+#include "generation/tokenizer.h"
+
+namespace nymph {
+namespace {
+
+class CausalLmTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    env_ = new Ort::Env(ORT_LOGGING_LEVEL_ERROR, "test");
+    auto lm = CausalLm::Load(*env_, NYMPH_BUNDLED_LM, {1, 1});
+    ASSERT_TRUE(lm.ok()) << lm.status().message();
+    lm_ = lm->release();
+  }
+  static void TearDownTestSuite() {
+    delete lm_;
+    delete env_;
+  }
+  static Ort::Env* env_;
+  static CausalLm* lm_;
+};
+
+Ort::Env* CausalLmTest::env_ = nullptr;
+CausalLm* CausalLmTest::lm_ = nullptr;
+
+TEST_F(CausalLmTest, Shape_IsReadFromTheModelInputs) {
+  EXPECT_GT(lm_->shape().layers, 0);
+  EXPECT_GT(lm_->shape().kv_heads, 0);
+  EXPECT_GT(lm_->shape().head_dim, 0);
+  EXPECT_EQ(lm_->shape().vocab, 256);
+}
+
+TEST_F(CausalLmTest, CachedGreedyDecode_EqualsRecomputeWithoutCache) {
+  ByteTokenizer tokenizer;
+  const char* prompts[] = {"And God said", "I",
+                           "In the beginning God created the heaven and the "
+                           "earth. And the earth was without form, and void;"};
+  for (const char* prompt : prompts) {
+    SCOPED_TRACE(prompt);
+    std::vector<int32_t> tokens = tokenizer.Encode(prompt);
+    CausalLm::Sequence cached = lm_->NewSequence();
+    auto logits = lm_->Forward(cached, tokens);
+    ASSERT_TRUE(logits.ok()) << logits.status().message();
+    for (int step = 0; step < 24; ++step) {
+      // Recompute: a fresh sequence over every token so far.
+      CausalLm::Sequence fresh = lm_->NewSequence();
+      auto full = lm_->Forward(fresh, tokens);
+      ASSERT_TRUE(full.ok());
+      float worst = 0;
+      for (size_t i = 0; i < full->size(); ++i) {
+        worst = std::max(worst, std::fabs((*full)[i] - (*logits)[i]));
+      }
+      ASSERT_LE(worst, 1e-4f) << "step " << step;
+      int32_t next = Sampler::Argmax(*logits);
+      tokens.push_back(next);
+      logits = lm_->Forward(cached, std::span(&next, 1));
+      ASSERT_TRUE(logits.ok());
+      EXPECT_EQ(cached.length(), static_cast<int64_t>(tokens.size()));
+    }
+  }
+}
+
+}  // namespace
+}  // namespace nymph
