@@ -22,10 +22,13 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "bench_util.h"
+
 #include "wire_client.h"
 
 namespace {
 
+using nymph::bench::Percentile;
 using Clock = std::chrono::steady_clock;
 using nlohmann::json;
 
@@ -34,13 +37,6 @@ struct Input {
   std::vector<int64_t> shape;
   std::vector<float> data;
 };
-
-double Percentile(std::vector<double> values, double p) {
-  std::sort(values.begin(), values.end());
-  // Nearest rank: the smallest value with at least p% of values at or below.
-  size_t rank = static_cast<size_t>(std::ceil(p / 100.0 * values.size()));
-  return values[std::max<size_t>(rank, 1) - 1];
-}
 
 std::vector<Input> MakeInputs(Ort::Session& session) {
   std::vector<Input> inputs;
@@ -125,10 +121,7 @@ int Measure(const std::string& url, const std::string& model_file,
             const std::string& out) {
   constexpr int kBlock = 250;  // calls of one kind before switching
   Ort::Env env(ORT_LOGGING_LEVEL_ERROR, "bench");
-  Ort::SessionOptions options;  // the daemon's defaults
-  options.SetIntraOpNumThreads(1);
-  options.SetInterOpNumThreads(1);
-  options.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_ENABLE_ALL);
+  Ort::SessionOptions options = nymph::bench::DaemonSessionOptions();
   Ort::Session session(env, model_file.c_str(), options);
   std::vector<Input> inputs = MakeInputs(session);
   Ort::AllocatorWithDefaultOptions allocator;

@@ -48,11 +48,18 @@ ApiResponse Streamed(const ApiRequest& http, GenerationService& service,
     auto event = [&](json chunk) {
       return write("data: " + DumpJson(chunk) + "\n\n");
     };
+    // Every token's event is the same but for its text: render the rest
+    // once, so the per-token cost is one escape and one write.
+    json templ = envelope;
+    templ["choices"] = json::array({Choice("\x01", nullptr)});
+    std::string rendered = "data: " + DumpJson(templ) + "\n\n";
+    size_t hole = rendered.find("\\u0001");
+    const std::string head = rendered.substr(0, hole);
+    const std::string tail = rendered.substr(hole + 6);
     ticket->Wait();
     auto result = Generate(*model, request, [&](std::string_view text) {
-      json chunk = envelope;
-      chunk["choices"] = json::array({Choice(text, nullptr)});
-      return event(chunk);
+      std::string escaped = DumpJson(std::string(text));
+      return write(head + escaped.substr(1, escaped.size() - 2) + tail);
     });
     if (!result.ok()) {
       // Headers are gone already; the error travels as an event.

@@ -82,8 +82,9 @@ void Send(const ApiResponse& api, httplib::Response& res) {
   }
   res.set_chunked_content_provider(
       api.content_type, [stream = api.stream](size_t, httplib::DataSink& sink) {
+        // write() fails once the peer is gone; no extra poll per chunk.
         stream([&sink](std::string_view chunk) {
-          return sink.is_writable() && sink.write(chunk.data(), chunk.size());
+          return sink.write(chunk.data(), chunk.size());
         });
         sink.done();
         return true;

@@ -1,0 +1,235 @@
+// Generation speed through the API against a raw ONNX Runtime decode loop
+// on the same model, in one run: prefill tokens/s, decode tokens/s, and
+// time per output token (p50, p99) of a single stream.
+//
+// Usage: nymph-bench-decode --url http://127.0.0.1:PORT --model FILE.onnx
+//          [--name NAME] [--prompt-bytes N] [--tokens N] [--runs N]
+//          [--out FILE.json]
+// The raw loop is written against the ONNX Runtime API directly (not the
+// agent's engine), greedy, with the present tensors fed back as past.
+#include <httplib.h>
+#include <onnxruntime_cxx_api.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "bench_util.h"
+
+namespace {
+
+using nymph::bench::Percentile;
+using Clock = std::chrono::steady_clock;
+using nlohmann::json;
+
+double Seconds(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+struct Timing {
+  double prefill_s = 0;        // prompt in, first token's logits out
+  std::vector<double> step_s;  // each later token
+};
+
+// Greedy decoding straight on an ONNX Runtime session.
+Timing RawDecode(Ort::Session& session, const std::string& prompt, int tokens) {
+  Ort::AllocatorWithDefaultOptions allocator;
+  Ort::MemoryInfo cpu =
+      Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
+  std::vector<std::string> in_names, out_names;
+  for (size_t i = 0; i < session.GetInputCount(); ++i) {
+    in_names.push_back(session.GetInputNameAllocated(i, allocator).get());
+  }
+  for (size_t i = 0; i < session.GetOutputCount(); ++i) {
+    out_names.push_back(session.GetOutputNameAllocated(i, allocator).get());
+  }
+  std::vector<const char*> in_ptrs, out_ptrs;
+  for (auto& n : in_names) in_ptrs.push_back(n.c_str());
+  for (auto& n : out_names) out_ptrs.push_back(n.c_str());
+  Ort::TypeInfo key_info = session.GetInputTypeInfo(3);
+  std::vector<int64_t> kv = key_info.GetTensorTypeAndShapeInfo().GetShape();
+  const int64_t empty[] = {1, kv[1], 0, kv[3]};
+  std::vector<Ort::Value> past;
+  for (size_t i = 3; i < in_names.size(); ++i) {
+    past.push_back(Ort::Value::CreateTensor<float>(allocator, empty, 4));
+  }
+
+  std::vector<int64_t> ids(prompt.begin(), prompt.end());
+  int64_t length = 0;
+  Timing timing;
+  for (int step = 0; step < tokens; ++step) {
+    auto start = Clock::now();
+    int64_t count = static_cast<int64_t>(ids.size());
+    std::vector<int64_t> mask(length + count, 1), positions(count);
+    for (int64_t i = 0; i < count; ++i) positions[i] = length + i;
+    const int64_t ids_shape[] = {1, count};
+    const int64_t mask_shape[] = {1, length + count};
+    std::vector<Ort::Value> inputs;
+    inputs.push_back(Ort::Value::CreateTensor<int64_t>(
+        cpu, ids.data(), ids.size(), ids_shape, 2));
+    inputs.push_back(Ort::Value::CreateTensor<int64_t>(
+        cpu, mask.data(), mask.size(), mask_shape, 2));
+    inputs.push_back(Ort::Value::CreateTensor<int64_t>(
+        cpu, positions.data(), positions.size(), ids_shape, 2));
+    for (auto& value : past) inputs.push_back(std::move(value));
+    auto outputs =
+        session.Run(Ort::RunOptions{nullptr}, in_ptrs.data(), inputs.data(),
+                    inputs.size(), out_ptrs.data(), out_ptrs.size());
+    const float* logits = outputs[0].GetTensorData<float>() + (count - 1) * 256;
+    int64_t next = std::max_element(logits, logits + 256) - logits;
+    for (size_t i = 0; i < past.size(); ++i)
+      past[i] = std::move(outputs[1 + i]);
+    length += count;
+    ids = {next};
+    double took = Seconds(start, Clock::now());
+    if (step == 0) {
+      timing.prefill_s = took;
+    } else {
+      timing.step_s.push_back(took);
+    }
+  }
+  return timing;
+}
+
+// One streamed greedy completion; the time of each token's arrival.
+Timing ApiDecode(httplib::Client& client, const std::string& name,
+                 const std::string& prompt, int tokens) {
+  json body = {{"model", name},
+               {"prompt", prompt},
+               {"max_tokens", tokens},
+               {"temperature", 0},
+               {"stream", true}};
+  std::vector<Clock::time_point> arrivals;
+  std::string pending;
+  httplib::Request req;
+  req.method = "POST";
+  req.path = "/v1/completions";
+  req.body = body.dump();
+  req.set_header("Content-Type", "application/json");
+  auto start = Clock::now();
+  req.content_receiver = [&](const char* data, size_t size, uint64_t,
+                             uint64_t) {
+    auto now = Clock::now();
+    pending.append(data, size);
+    size_t end;
+    while ((end = pending.find("\n\n")) != std::string::npos) {
+      std::string event = pending.substr(0, end);
+      pending.erase(0, end + 2);
+      if (event.rfind("data: {", 0) != 0) continue;
+      json chunk = json::parse(event.substr(6));
+      if (chunk["choices"][0]["finish_reason"].is_null()) {
+        size_t bytes = chunk["choices"][0]["text"].get<std::string>().size();
+        for (size_t i = 0; i < bytes; ++i) arrivals.push_back(now);
+      }
+    }
+    return true;
+  };
+  auto result = client.send(req);
+  if (!result || result->status != 200) {
+    throw std::runtime_error("streamed completion failed");
+  }
+  Timing timing;
+  if (arrivals.empty()) throw std::runtime_error("no tokens streamed");
+  timing.prefill_s = Seconds(start, arrivals[0]);
+  for (size_t i = 1; i < arrivals.size(); ++i) {
+    timing.step_s.push_back(Seconds(arrivals[i - 1], arrivals[i]));
+  }
+  return timing;
+}
+
+json Summary(const std::vector<Timing>& runs, size_t prompt_tokens) {
+  std::vector<double> steps, prefills;
+  double decode_s = 0;
+  size_t decode_tokens = 0;
+  for (const Timing& t : runs) {
+    prefills.push_back(t.prefill_s);
+    for (double s : t.step_s) {
+      steps.push_back(s);
+      decode_s += s;
+    }
+    decode_tokens += t.step_s.size();
+  }
+  double prefill_p50 = Percentile(prefills, 50);
+  return {{"prefill_s_p50", prefill_p50},
+          {"prefill_tokens_per_s", prompt_tokens / prefill_p50},
+          {"decode_tokens_per_s", decode_tokens / decode_s},
+          {"tpot_ms_p50", Percentile(steps, 50) * 1e3},
+          {"tpot_ms_p99", Percentile(steps, 99) * 1e3}};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Decode speed through /v1/completions vs. raw ONNX Runtime"};
+  std::string url, model_file, name, out;
+  int prompt_bytes = 256, tokens = 128, runs = 5;
+  app.add_option("--url", url, "daemon base URL (plain HTTP)")->required();
+  app.add_option("--model", model_file, "the model's .onnx file")
+      ->required()
+      ->check(CLI::ExistingFile);
+  app.add_option("--name", name, "model name in the daemon (default: stem)");
+  app.add_option("--prompt-bytes", prompt_bytes, "prompt length (tokens)");
+  app.add_option("--tokens", tokens, "tokens generated per run");
+  app.add_option("--runs", runs, "runs of each kind, alternating");
+  app.add_option("--out", out, "also write the figures as JSON here");
+  CLI11_PARSE(app, argc, argv);
+  if (name.empty()) name = std::filesystem::path(model_file).stem().string();
+
+  try {
+    std::string verse =
+        "In the beginning God created the heaven and the earth. ";
+    std::string prompt;
+    while (prompt.size() < static_cast<size_t>(prompt_bytes)) prompt += verse;
+    prompt.resize(prompt_bytes);
+
+    Ort::Env env(ORT_LOGGING_LEVEL_ERROR, "bench");
+    Ort::SessionOptions options = nymph::bench::DaemonSessionOptions();
+    Ort::Session session(env, model_file.c_str(), options);
+    httplib::Client client(url);
+    client.set_tcp_nodelay(true);
+    client.set_read_timeout(300);
+
+    std::vector<Timing> raw, api;
+    RawDecode(session, prompt, 8);  // warm-up
+    ApiDecode(client, name, prompt, 8);
+    for (int run = 0; run < runs; ++run) {
+      std::cerr << "bench: run " << run + 1 << "/" << runs << "\r"
+                << std::flush;
+      raw.push_back(RawDecode(session, prompt, tokens));
+      api.push_back(ApiDecode(client, name, prompt, tokens));
+    }
+    std::cerr << "\n";
+    json figures = {{"model", name},
+                    {"prompt_tokens", prompt.size()},
+                    {"tokens_per_run", tokens},
+                    {"runs", runs},
+                    {"raw", Summary(raw, prompt.size())},
+                    {"api", Summary(api, prompt.size())}};
+    figures["api_vs_raw_decode"] =
+        figures["api"]["decode_tokens_per_s"].get<double>() /
+        figures["raw"]["decode_tokens_per_s"].get<double>();
+    std::printf("%-6s %12s %12s %12s %12s\n", "", "prefill t/s", "decode t/s",
+                "TPOT p50 ms", "TPOT p99 ms");
+    for (const char* row : {"raw", "api"}) {
+      const json& f = figures[row];
+      std::printf("%-6s %12.0f %12.1f %12.2f %12.2f\n", row,
+                  f["prefill_tokens_per_s"].get<double>(),
+                  f["decode_tokens_per_s"].get<double>(),
+                  f["tpot_ms_p50"].get<double>(),
+                  f["tpot_ms_p99"].get<double>());
+    }
+    std::printf("API decode rate / raw: %.3f\n",
+                figures["api_vs_raw_decode"].get<double>());
+    if (!out.empty()) std::ofstream(out) << figures.dump(2) << "\n";
+  } catch (const std::exception& e) {
+    std::cerr << "bench: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
