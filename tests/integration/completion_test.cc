@@ -89,6 +89,30 @@ TEST_F(CompletionTest, Seeds_ReproduceAndDiffer_TopKOneIsGreedy) {
   EXPECT_EQ(Text(Complete(sampled)), Text(Complete(greedy)));
 }
 
+TEST_F(CompletionTest, ConcurrentRequests_EachGetTheirOwnSequence) {
+  // Answers computed one at a time first, then the same requests at once
+  // (more than max_active + max_queued would 429, so two at a time).
+  std::vector<json> requests;
+  std::vector<std::string> alone;
+  for (int seed = 0; seed < 4; ++seed) {
+    requests.push_back({{"prompt", seed % 2 ? "And God said" : "Jesus wept"},
+                        {"max_tokens", 40},
+                        {"temperature", 0.9},
+                        {"seed", seed}});
+    alone.push_back(Text(Complete(requests.back())));
+  }
+  for (int pair = 0; pair < 2; ++pair) {
+    std::string together[2];
+    std::thread a([&] { together[0] = Text(Complete(requests[2 * pair])); });
+    std::thread b(
+        [&] { together[1] = Text(Complete(requests[2 * pair + 1])); });
+    a.join();
+    b.join();
+    EXPECT_EQ(together[0], alone[2 * pair]);
+    EXPECT_EQ(together[1], alone[2 * pair + 1]);
+  }
+}
+
 TEST_F(CompletionTest, StopSequence_CutsBeforeItsFirstOccurrence) {
   json request = {
       {"prompt", "And God said"}, {"max_tokens", 48}, {"temperature", 0}};
