@@ -42,6 +42,9 @@ nymphd is starting on https://$listen (Ctrl-C stops it). In another shell:
   curl --cacert state/tls/cert.pem https://$listen/infer \\
     -H 'Content-Type: application/json' \\
     -d '{"model":"affine","inputs":{"x":{"shape":[1,4],"dtype":"float32","data":[1,2,3,4]}}}'
+  curl -N --cacert state/tls/cert.pem https://$listen/v1/completions \\
+    -H 'Content-Type: application/json' \\
+    -d '{"model":"kjv-gqa","prompt":"And God said","max_tokens":200,"stream":true}'
 
 MSG
 exec "$root/build/bin/nymphd" "${defaults[@]}" "$@"
