@@ -107,6 +107,8 @@ void AddCompletionRoutes(Router& router, const ApiContext& context) {
           "no language model named '" + request->model +
               "'; available: " + (names.empty() ? "none" : names));
     }
+    Status fits = CheckContext(*model, *request);
+    if (!fits.ok()) return ErrorResponse(fits);
     std::shared_ptr<AdmissionGate::Ticket> ticket = service.gate().TryEnter();
     if (!ticket) {
       ApiResponse busy = ErrorResponse(

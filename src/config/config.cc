@@ -199,6 +199,16 @@ void FinalizeConfig(Config& config) {
          "--api-token-file or NYMPH_API_TOKEN");
   }
   if (config.models_dir.empty()) Fail("models dir", "must not be empty");
+  // A waiting or running generation holds an HTTP worker thread; without
+  // spare threads, /health and the 429 answers themselves would queue.
+  const int spare = 4;
+  if (config.generation_max_active + config.generation_max_queued >
+      config.http_threads - spare) {
+    Fail("generation.max_active + generation.max_queued",
+         "must leave at least " + std::to_string(spare) +
+             " of server.threads (" + std::to_string(config.http_threads) +
+             ") free; raise server.threads or lower the queue");
+  }
   if (config.state_dir.empty()) Fail("state dir", "must not be empty");
 }
 

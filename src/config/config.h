@@ -25,12 +25,12 @@ struct Config {
   std::string api_token_file;  // else NYMPH_API_TOKEN; else no token
   std::string api_token;       // resolved at load time, never logged
   size_t max_body_bytes = 8u << 20;
-  int http_threads = 16;
+  int http_threads = 32;
   std::string models_dir = "models";
   int intra_op_threads = 1;
   int inter_op_threads = 1;
-  int generation_max_active = 2;   // sequences decoding at once
-  int generation_max_queued = 16;  // waiting beyond those; more get 429
+  int generation_max_active = 2;  // sequences decoding at once
+  int generation_max_queued = 8;  // waiting beyond those; more get 429
   std::string state_dir = "/var/lib/nymph";
   std::string log_level = "info";
 };

@@ -89,7 +89,9 @@ StatusOr<CompletionRequest> ParseCompletionRequest(const json& body,
     request.sampling.top_k = it->get<int>();
   }
   if (auto it = body.find("seed"); it != body.end()) {
-    if (!it->is_number_integer()) return BadType("seed", "an integer");
+    if (!it->is_number_unsigned()) {
+      return BadType("seed", "an integer from 0 to 2^64 - 1");
+    }
     request.sampling.seed = it->get<uint64_t>();
   }
   if (auto it = body.find("stop"); it != body.end() && !it->is_null()) {
@@ -111,20 +113,28 @@ StatusOr<CompletionRequest> ParseCompletionRequest(const json& body,
   return request;
 }
 
-StatusOr<CompletionResult> Generate(const LanguageModel& model,
-                                    const CompletionRequest& request,
-                                    const TextSink& sink) {
-  std::vector<int32_t> prompt = model.tokenizer->Encode(request.prompt);
-  CompletionResult result;
-  result.prompt_tokens = static_cast<int>(prompt.size());
-  if (result.prompt_tokens + request.max_tokens > model.context_length) {
+Status CheckContext(const LanguageModel& model,
+                    const CompletionRequest& request) {
+  size_t prompt = model.tokenizer->Encode(request.prompt).size();
+  if (prompt + request.max_tokens > static_cast<size_t>(model.context_length)) {
     return Status(ErrorKind::kUnprocessable, "context_length_exceeded",
-                  "the prompt (" + std::to_string(prompt.size()) +
+                  "the prompt (" + std::to_string(prompt) +
                       " tokens) plus max_tokens (" +
                       std::to_string(request.max_tokens) +
                       ") exceeds the model's context of " +
                       std::to_string(model.context_length) + " tokens");
   }
+  return {};
+}
+
+StatusOr<CompletionResult> Generate(const LanguageModel& model,
+                                    const CompletionRequest& request,
+                                    const TextSink& sink) {
+  Status fits = CheckContext(model, request);
+  if (!fits.ok()) return fits;
+  std::vector<int32_t> prompt = model.tokenizer->Encode(request.prompt);
+  CompletionResult result;
+  result.prompt_tokens = static_cast<int>(prompt.size());
 
   CausalLm::Sequence sequence = model.lm->NewSequence();
   auto logits = model.lm->Forward(sequence, prompt);

@@ -40,6 +40,12 @@ struct CompletionResult {
 // ends the generation before the next token.
 using TextSink = std::function<bool(std::string_view)>;
 
+// 422 unless the prompt plus max_tokens fit the model's context. Generate()
+// checks it too; callers that stream check first, while they can still
+// answer with a status.
+Status CheckContext(const LanguageModel& model,
+                    const CompletionRequest& request);
+
 // Fails with 422 if the prompt and max_tokens do not fit the context.
 StatusOr<CompletionResult> Generate(const LanguageModel& model,
                                     const CompletionRequest& request,

@@ -217,7 +217,8 @@ void HttpServer::Configure() {
         Send(ErrorResponse(404, "not_found",
                            "no route " + req.path +
                                "; see GET /health, "
-                               "/ready, /metrics, /models, POST /infer"),
+                               "/ready, /metrics, /models, POST /infer, "
+                               "/v1/completions"),
              res);
       }
       return;

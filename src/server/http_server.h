@@ -35,7 +35,7 @@ struct HttpServerOptions {
   bool plain_http = false;
   TlsFiles tls;  // used unless plain_http
   size_t max_body_bytes = 8u << 20;
-  int threads = 16;
+  int threads = 32;
   std::string api_token;  // empty: no authentication
 };
 

@@ -163,6 +163,11 @@ TEST_F(CompletionTest, BadInput_Gets4xxAndDaemonKeepsServing) {
       {{{"prompt", ""}}, 422},
       {{{"prompt", "x"}, {"stop", 3}}, 400},
       {{{"prompt", std::string(4000, 'a')}}, 422},  // prompt over context
+      {{{"prompt", std::string(1400, 'a')},
+        {"max_tokens", 200},
+        {"stream", true}},
+       422},  // checked before the stream's 200
+      {{{"prompt", "x"}, {"seed", -1}}, 400},
   };
   for (const auto& [fields, status] : cases) {
     SCOPED_TRACE(fields.dump().substr(0, 80));

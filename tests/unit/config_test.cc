@@ -80,6 +80,16 @@ TEST(FinalizeConfig, NonLoopbackWithoutToken_Fails) {
   unsetenv("NYMPH_API_TOKEN");
 }
 
+TEST(FinalizeConfig, GenerationQueueMustLeaveSpareHttpThreads) {
+  Config config;
+  config.http_threads = 16;
+  config.generation_max_active = 4;
+  config.generation_max_queued = 8;  // 12 = 16 - 4: allowed
+  EXPECT_NO_THROW(FinalizeConfig(config));
+  config.generation_max_queued = 9;
+  EXPECT_THROW(FinalizeConfig(config), ConfigError);
+}
+
 TEST(FinalizeConfig, ShortTokenAndHalfTlsAndBadLevel_Fail) {
   Config short_token;
   short_token.api_token = "abc";
