@@ -130,7 +130,7 @@ void AddCompletionRoutes(Router& router, const ApiContext& context) {
     response["choices"] =
         json::array({Choice(result->text, result->finish_reason)});
     response["usage"] = Usage(*result);
-    return ApiResponse{200, "application/json", DumpJson(response), {}, {}};
+    return JsonResponse(response);
   });
 }
 

@@ -33,4 +33,11 @@ std::string DumpJson(const nlohmann::json& json) {
   return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+ApiResponse JsonResponse(const nlohmann::json& body, int status) {
+  ApiResponse response;
+  response.status = status;
+  response.body = DumpJson(body);
+  return response;
+}
+
 }  // namespace nymph

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "common/status.h"
+#include "server/router.h"
 
 namespace nymph {
 
@@ -14,5 +15,8 @@ StatusOr<nlohmann::json> ParseJsonObject(std::string_view body);
 // Serializes a response body; invalid UTF-8 in strings is replaced rather
 // than thrown, since some strings (model outputs) come from outside.
 std::string DumpJson(const nlohmann::json& json);
+
+// A JSON response with `status`.
+ApiResponse JsonResponse(const nlohmann::json& body, int status = 200);
 
 }  // namespace nymph

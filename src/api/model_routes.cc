@@ -33,10 +33,6 @@ json ModelJson(const OnnxModel& model) {
   return body;
 }
 
-ApiResponse Json(const json& body, int status = 200) {
-  return ApiResponse{status, "application/json", DumpJson(body), {}};
-}
-
 json FailureJson(const ModelLoadFailure& failure) {
   return {{"name", failure.name},
           {"status", "failed"},
@@ -116,15 +112,16 @@ void AddModelRoutes(Router& router, const ApiContext& context) {
     for (const ModelLoadFailure& failure : context.models.Failures()) {
       models.push_back(FailureJson(failure));
     }
-    return Json({{"models", models}});
+    return JsonResponse({{"models", models}});
   });
 
   router.Add("GET", "/models/{name}", [context](const ApiRequest& request) {
     const std::string& name = request.params.at("name");
-    if (auto model = context.models.Find(name)) return Json(ModelJson(*model));
+    if (auto model = context.models.Find(name))
+      return JsonResponse(ModelJson(*model));
     // A failed model is still a resource: its reason is the answer.
     if (auto failure = FindFailure(context.models, name)) {
-      return Json(FailureJson(*failure));
+      return JsonResponse(FailureJson(*failure));
     }
     return ErrorResponse(ModelNotServing(context.models, name));
   });
@@ -150,7 +147,8 @@ void AddModelRoutes(Router& router, const ApiContext& context) {
     for (const auto& [name, tensor] : *outputs) {
       encoded[name] = EncodeTensor(tensor);
     }
-    return Json({{"model", model->name()}, {"outputs", std::move(encoded)}});
+    return JsonResponse(
+        {{"model", model->name()}, {"outputs", std::move(encoded)}});
   });
 }
 

@@ -10,7 +10,7 @@ namespace nymph {
 
 void AddSystemRoutes(Router& router, const ApiContext& context) {
   router.Add("GET", "/health", [](const ApiRequest&) {
-    return ApiResponse{200, "application/json", R"({"status":"ok"})", {}};
+    return JsonResponse({{"status", "ok"}});
   });
 
   router.Add("GET", "/ready", [context](const ApiRequest&) {
@@ -27,7 +27,7 @@ void AddSystemRoutes(Router& router, const ApiContext& context) {
     nlohmann::json body = {{"status", "ready"},
                            {"models_loaded", models.size()},
                            {"models_failed", context.models.Failures().size()}};
-    return ApiResponse{200, "application/json", DumpJson(body), {}};
+    return JsonResponse(body);
   });
 
   router.Add("GET", "/metrics", [context](const ApiRequest&) {
@@ -43,8 +43,10 @@ void AddSystemRoutes(Router& router, const ApiContext& context) {
         "# TYPE nymph_models_failed gauge\n"
         "nymph_models_failed {}\n",
         context.models.Models().size(), context.models.Failures().size());
-    return ApiResponse{
-        200, "text/plain; version=0.0.4; charset=utf-8", std::move(text), {}};
+    ApiResponse response;
+    response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    response.body = std::move(text);
+    return response;
   });
 }
 

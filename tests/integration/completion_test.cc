@@ -188,8 +188,8 @@ TEST_F(CompletionTest, StreamingClientLeaves_SequenceIsFreedAndNextIsServed) {
   {
     RawConnection raw(daemon_->port());
     std::string body = json({{"model", "kjv-gqa"},
-                             {"prompt", "And God said"},
-                             {"max_tokens", 1000},
+                             {"prompt", "And"},
+                             {"max_tokens", 1500},
                              {"stream", true}})
                            .dump();
     raw.Write(
@@ -210,20 +210,26 @@ TEST_F(CompletionTest, StreamingClientLeaves_SequenceIsFreedAndNextIsServed) {
 }
 
 TEST_F(CompletionTest, QueueFull_Gets429WithRetryAfter) {
-  // One running and one queued fill the gate (max_active 1, max_queued 1).
+  // One running and one queued fill the gate (max_active 1, max_queued 1);
+  // /metrics says when each has arrived, so the probe is not a race.
   auto long_request = [] {
-    Complete({{"prompt", "And God said"}, {"max_tokens", 400}});
+    Complete({{"prompt", "And"}, {"max_tokens", 1500}});
   };
-  std::thread first(long_request), second(long_request);
-  Reply refused;
-  for (int i = 0; i < 200; ++i) {
-    refused = Complete({{"prompt", "x"}, {"max_tokens", 1}});
-    if (refused.status == 429) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+  auto wait_for = [](const std::string& series, int value) {
+    for (int i = 0; i < 1000 && MetricValue(series) != value; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return MetricValue(series) == value;
+  };
+  std::thread first(long_request);
+  ASSERT_TRUE(wait_for("nymph_generation_active_sequences", 1));
+  std::thread second(long_request);
+  bool queued = wait_for("nymph_generation_queued_requests", 1);
+  Reply refused = Complete({{"prompt", "x"}, {"max_tokens", 1}});
   first.join();
   second.join();
-  ASSERT_EQ(refused.status, 429);
+  ASSERT_TRUE(queued);
+  ASSERT_EQ(refused.status, 429) << refused.text;
   EXPECT_EQ(refused.body["error"]["code"], "overloaded");
   EXPECT_EQ(
       httplib::detail::get_header_value(refused.headers, "Retry-After", 0, ""),
