@@ -37,13 +37,13 @@ json Envelope(const ApiRequest& http, const std::string& model) {
 
 ApiResponse Streamed(const ApiRequest& http, GenerationService& service,
                      std::shared_ptr<const LanguageModel> model,
-                     CompletionRequest request,
+                     CompletionRequest request, std::vector<int32_t> prompt,
                      std::shared_ptr<AdmissionGate::Ticket> ticket) {
   ApiResponse response;
   response.content_type = "text/event-stream";
   response.headers["Cache-Control"] = "no-cache";
   json envelope = Envelope(http, model->name);
-  response.stream = [&service, model, request, ticket,
+  response.stream = [&service, model, request, prompt, ticket,
                      envelope](const ChunkWriter& write) {
     auto event = [&](json chunk) {
       return write("data: " + DumpJson(chunk) + "\n\n");
@@ -57,7 +57,7 @@ ApiResponse Streamed(const ApiRequest& http, GenerationService& service,
     const std::string head = rendered.substr(0, hole);
     const std::string tail = rendered.substr(hole + 6);
     ticket->Wait();
-    auto result = Generate(*model, request, [&](std::string_view text) {
+    auto result = Generate(*model, request, prompt, [&](std::string_view text) {
       std::string escaped = DumpJson(std::string(text));
       return write(head + escaped.substr(1, escaped.size() - 2) + tail);
     });
@@ -92,37 +92,38 @@ void AddCompletionRoutes(Router& router, const ApiContext& context) {
     if (!request.ok()) return ErrorResponse(request.status());
     GenerationService& service = context.generation;
     auto model = service.Find(request->model);
-    if (!model && !service.loaded()) {
-      return ErrorResponse(503, "loading",
-                           "models are still loading; retry when GET /ready "
-                           "says ready");
-    }
+    if (!model && !service.loaded()) return ErrorResponse(StillLoading());
     if (!model) {
       std::string names;
       for (const auto& name : service.Names()) {
         names += (names.empty() ? "" : ", ") + name;
       }
       return ErrorResponse(
-          404, "model_not_found",
-          "no language model named '" + request->model +
-              "'; available: " + (names.empty() ? "none" : names));
+          Status(ErrorKind::kNotFound, "model_not_found",
+                 "no language model named '" + request->model +
+                     "'; available: " + (names.empty() ? "none" : names)));
     }
-    Status fits = CheckContext(*model, *request);
-    if (!fits.ok()) return ErrorResponse(fits);
+    // Encoded once, and checked against the context while a status can
+    // still be answered (a stream has sent its 200 by the time it runs).
+    auto prompt = EncodePrompt(*model, *request);
+    if (!prompt.ok()) return ErrorResponse(prompt.status());
     std::shared_ptr<AdmissionGate::Ticket> ticket = service.gate().TryEnter();
     if (!ticket) {
       ApiResponse busy = ErrorResponse(
-          429, "overloaded",
-          "too many generations are running or queued; retry shortly");
+          Status(ErrorKind::kOverloaded, "overloaded",
+                 "too many generations are running or queued; retry "
+                 "shortly"));
+      // A hint, not a measurement: one second is a few hundred tokens here.
       busy.headers["Retry-After"] = "1";
       return busy;
     }
     if (request->stream) {
-      return Streamed(http, service, model, std::move(*request), ticket);
+      return Streamed(http, service, model, std::move(*request),
+                      std::move(*prompt), ticket);
     }
     ticket->Wait();
-    auto result =
-        Generate(*model, *request, [](std::string_view) { return true; });
+    auto result = Generate(*model, *request, *prompt,
+                           [](std::string_view) { return true; });
     if (!result.ok()) return ErrorResponse(result.status());
     service.CountFinished(result->prompt_tokens, result->completion_tokens,
                           result->finish_reason);

@@ -51,11 +51,7 @@ std::optional<ModelLoadFailure> FindFailure(const ModelRegistry& models,
 // 503 while models load, 409 for a model whose file failed to load, else
 // 404.
 Status ModelNotServing(const ModelRegistry& models, const std::string& name) {
-  if (!models.loading_done()) {
-    return Status(ErrorKind::kUnavailable, "loading",
-                  "models are still loading; retry when GET /ready says "
-                  "ready");
-  }
+  if (!models.loading_done()) return StillLoading();
   if (auto failure = FindFailure(models, name)) {
     return Status(ErrorKind::kConflict, "model_load_failed",
                   "model '" + name + "' failed to load: " + failure->reason);

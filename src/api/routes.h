@@ -2,6 +2,7 @@
 // the groups share nothing but what ApiContext holds.
 #pragma once
 
+#include "common/status.h"
 #include "inference/model_registry.h"
 #include "server/metrics.h"
 #include "server/router.h"
@@ -10,6 +11,9 @@ namespace nymph {
 
 class GenerationService;
 class InferenceStats;
+
+// 503 while the models directory is still being loaded.
+Status StillLoading();
 
 struct ApiContext {
   ModelRegistry& models;

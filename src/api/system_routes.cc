@@ -8,6 +8,11 @@
 
 namespace nymph {
 
+Status StillLoading() {
+  return Status(ErrorKind::kUnavailable, "loading",
+                "models are still loading; retry when GET /ready says ready");
+}
+
 void AddSystemRoutes(Router& router, const ApiContext& context) {
   router.Add("GET", "/health", [](const ApiRequest&) {
     return JsonResponse({{"status", "ok"}});
@@ -15,14 +20,14 @@ void AddSystemRoutes(Router& router, const ApiContext& context) {
 
   router.Add("GET", "/ready", [context](const ApiRequest&) {
     if (!context.models.loading_done() || !context.generation.loaded()) {
-      return ErrorResponse(503, "loading", "models are still loading");
+      return ErrorResponse(StillLoading());
     }
     auto models = context.models.Models();
     if (models.empty()) {
       return ErrorResponse(
-          503, "no_model",
-          "no model loaded: put .onnx files in " + context.models_dir +
-              " (see GET /models for files that failed) and restart");
+          Status(ErrorKind::kUnavailable, "no_model",
+                 "no model loaded: put .onnx files in " + context.models_dir +
+                     " (see GET /models for files that failed) and restart"));
     }
     nlohmann::json body = {{"status", "ready"},
                            {"models_loaded", models.size()},

@@ -10,15 +10,13 @@
 namespace nymph {
 
 enum class ErrorKind {
-  kBadRequest,       // malformed input: not JSON, wrong JSON types
-  kUnprocessable,    // well-formed input that makes no sense for the target
-  kNotFound,         // unknown model, route or resource
-  kUnauthorized,     // missing or wrong credentials
-  kConflict,         // state does not allow the operation
-  kPayloadTooLarge,  // body over the configured limit
-  kOverloaded,       // too much work queued; retry later
-  kUnavailable,      // not ready (still loading, board unreachable)
-  kInternal,         // a bug or an unexpected runtime failure
+  kBadRequest,     // malformed input: not JSON, wrong JSON types
+  kUnprocessable,  // well-formed input that makes no sense for the target
+  kNotFound,       // unknown model, route or resource
+  kConflict,       // state does not allow the operation
+  kOverloaded,     // too much work queued; retry later
+  kUnavailable,    // not ready (still loading, board unreachable)
+  kInternal,       // a bug or an unexpected runtime failure
 };
 
 class Status {

@@ -25,11 +25,8 @@ StatusOr<std::unique_ptr<CausalLm>> CausalLm::Load(
     Ort::Env& env, const std::string& path, const SessionSettings& settings) {
   std::unique_ptr<CausalLm> lm(new CausalLm());
   try {
-    Ort::SessionOptions options;
-    options.SetIntraOpNumThreads(settings.intra_op_threads);
-    options.SetInterOpNumThreads(settings.inter_op_threads);
-    options.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_ENABLE_ALL);
-    lm->session_ = std::make_unique<Ort::Session>(env, path.c_str(), options);
+    lm->session_ = std::make_unique<Ort::Session>(env, path.c_str(),
+                                                  MakeSessionOptions(settings));
     Ort::Session& session = *lm->session_;
     Ort::AllocatorWithDefaultOptions allocator;
 

@@ -113,26 +113,25 @@ StatusOr<CompletionRequest> ParseCompletionRequest(const json& body,
   return request;
 }
 
-Status CheckContext(const LanguageModel& model,
-                    const CompletionRequest& request) {
-  size_t prompt = model.tokenizer->Encode(request.prompt).size();
-  if (prompt + request.max_tokens > static_cast<size_t>(model.context_length)) {
+StatusOr<std::vector<int32_t>> EncodePrompt(const LanguageModel& model,
+                                            const CompletionRequest& request) {
+  std::vector<int32_t> prompt = model.tokenizer->Encode(request.prompt);
+  if (prompt.size() + request.max_tokens >
+      static_cast<size_t>(model.context_length)) {
     return Status(ErrorKind::kUnprocessable, "context_length_exceeded",
-                  "the prompt (" + std::to_string(prompt) +
+                  "the prompt (" + std::to_string(prompt.size()) +
                       " tokens) plus max_tokens (" +
                       std::to_string(request.max_tokens) +
                       ") exceeds the model's context of " +
                       std::to_string(model.context_length) + " tokens");
   }
-  return {};
+  return prompt;
 }
 
 StatusOr<CompletionResult> Generate(const LanguageModel& model,
                                     const CompletionRequest& request,
+                                    const std::vector<int32_t>& prompt,
                                     const TextSink& sink) {
-  Status fits = CheckContext(model, request);
-  if (!fits.ok()) return fits;
-  std::vector<int32_t> prompt = model.tokenizer->Encode(request.prompt);
   CompletionResult result;
   result.prompt_tokens = static_cast<int>(prompt.size());
 

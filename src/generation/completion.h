@@ -40,15 +40,15 @@ struct CompletionResult {
 // ends the generation before the next token.
 using TextSink = std::function<bool(std::string_view)>;
 
-// 422 unless the prompt plus max_tokens fit the model's context. Generate()
-// checks it too; callers that stream check first, while they can still
-// answer with a status.
-Status CheckContext(const LanguageModel& model,
-                    const CompletionRequest& request);
+// The prompt's tokens; 422 unless they plus max_tokens fit the model's
+// context.
+StatusOr<std::vector<int32_t>> EncodePrompt(const LanguageModel& model,
+                                            const CompletionRequest& request);
 
-// Fails with 422 if the prompt and max_tokens do not fit the context.
+// REQUIRES: `prompt` came from EncodePrompt(model, request).
 StatusOr<CompletionResult> Generate(const LanguageModel& model,
                                     const CompletionRequest& request,
+                                    const std::vector<int32_t>& prompt,
                                     const TextSink& sink);
 
 }  // namespace nymph

@@ -40,6 +40,11 @@ StatusOr<std::unique_ptr<LanguageModel>> LoadOne(
   }
   auto lm = CausalLm::Load(env, onnx.string(), settings);
   if (!lm.ok()) return lm.status();
+  if ((*lm)->shape().vocab != model->tokenizer->vocab_size()) {
+    return bad("the model has " + std::to_string((*lm)->shape().vocab) +
+               " logits but the tokenizer " +
+               std::to_string(model->tokenizer->vocab_size()) + " tokens");
+  }
   model->lm = std::move(*lm);
   return model;
 }

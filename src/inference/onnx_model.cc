@@ -138,6 +138,14 @@ StatusOr<Tensor> ReadOutput(const std::string& name, const Ort::Value& value) {
 
 }  // namespace
 
+Ort::SessionOptions MakeSessionOptions(const SessionSettings& settings) {
+  Ort::SessionOptions options;
+  options.SetIntraOpNumThreads(settings.intra_op_threads);
+  options.SetInterOpNumThreads(settings.inter_op_threads);
+  options.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_ENABLE_ALL);
+  return options;
+}
+
 StatusOr<std::unique_ptr<OnnxModel>> OnnxModel::Load(
     Ort::Env& env, const std::string& path, const SessionSettings& settings) {
   std::unique_ptr<OnnxModel> model(new OnnxModel());
@@ -149,12 +157,8 @@ StatusOr<std::unique_ptr<OnnxModel>> OnnxModel::Load(
   std::error_code ignored;
   model->size_bytes_ = std::filesystem::file_size(path, ignored);
   try {
-    Ort::SessionOptions options;
-    options.SetIntraOpNumThreads(settings.intra_op_threads);
-    options.SetInterOpNumThreads(settings.inter_op_threads);
-    options.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_ENABLE_ALL);
-    model->session_ =
-        std::make_unique<Ort::Session>(env, path.c_str(), options);
+    model->session_ = std::make_unique<Ort::Session>(
+        env, path.c_str(), MakeSessionOptions(settings));
     Ort::AllocatorWithDefaultOptions allocator;
     Ort::Session& session = *model->session_;
     for (size_t i = 0; i < session.GetInputCount(); ++i) {

@@ -21,6 +21,10 @@ struct SessionSettings {
   int inter_op_threads = 1;
 };
 
+// Session options from `settings`, with full graph optimization; every
+// session the daemon opens uses these.
+Ort::SessionOptions MakeSessionOptions(const SessionSettings& settings);
+
 class OnnxModel {
  public:
   // `env` must outlive the model. The name is the file name without

@@ -8,14 +8,10 @@ int HttpStatusOf(ErrorKind kind) {
   switch (kind) {
     case ErrorKind::kBadRequest:
       return 400;
-    case ErrorKind::kUnauthorized:
-      return 401;
     case ErrorKind::kNotFound:
       return 404;
     case ErrorKind::kConflict:
       return 409;
-    case ErrorKind::kPayloadTooLarge:
-      return 413;
     case ErrorKind::kUnprocessable:
       return 422;
     case ErrorKind::kOverloaded:

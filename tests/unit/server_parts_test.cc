@@ -13,7 +13,11 @@ namespace nymph {
 namespace {
 
 Handler Named(const std::string& name) {
-  return [name](const ApiRequest&) { return ApiResponse{200, "", name, {}}; };
+  return [name](const ApiRequest&) {
+    ApiResponse response;
+    response.body = name;
+    return response;
+  };
 }
 
 TEST(Router, MatchesLiteralAndParameterRoutes) {
