@@ -44,15 +44,15 @@ std::string NamesText(const std::multimap<std::string, fs::path>& chips) {
 
 // Reads an integer attribute scaled to SI units, checking the plausible
 // range when one is given. On failure appends to `fault` and returns empty.
-std::optional<double> ReadScaled(
-    const fs::path& path, double scale, const std::string& what,
-    const std::optional<pmbus::PlausibleRange>& range, const char* unit,
-    std::string& fault) {
+std::optional<double> ReadScaled(const fs::path& path, double scale,
+                                 const std::string& what,
+                                 const std::optional<PlausibleRange>& range,
+                                 const char* unit, std::string& fault) {
   StatusOr<int64_t> raw = ReadSysfsInteger(path);
   Status status = raw.ok() ? Status() : raw.status();
   const double value = raw.ok() ? static_cast<double>(*raw) * scale : 0.0;
   if (status.ok() && range) {
-    status = pmbus::CheckRailRange(what, value, *range, unit);
+    status = CheckRailRange(what, value, *range, unit);
   }
   if (status.ok()) return value;
   if (!fault.empty()) fault += "; ";
@@ -168,7 +168,7 @@ RailReading HwmonBoard::ReadRail(const HwmonRail& rail) const {
   reading.rail = rail.rail;
   auto read = [&](const std::optional<int>& index, const char* kind,
                   const char* quantity, double scale,
-                  const std::optional<pmbus::PlausibleRange>& range,
+                  const std::optional<PlausibleRange>& range,
                   const char* unit) -> std::optional<double> {
     if (!index) return std::nullopt;
     const std::string file =

@@ -46,10 +46,10 @@ struct HwmonRail {
   std::optional<int> volts_out;  // inN_input
   std::optional<int> amps_out;   // currN_input
   std::optional<int> watts_out;  // powerN_input
-  std::optional<pmbus::PlausibleRange> volts_in_range;
-  std::optional<pmbus::PlausibleRange> volts_out_range;
-  std::optional<pmbus::PlausibleRange> amps_out_range;
-  std::optional<pmbus::PlausibleRange> watts_out_range;
+  std::optional<PlausibleRange> volts_in_range;
+  std::optional<PlausibleRange> volts_out_range;
+  std::optional<PlausibleRange> amps_out_range;
+  std::optional<PlausibleRange> watts_out_range;
 };
 
 struct HwmonConfig {

@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <string>
 
-namespace nymph::board::pmbus {
+namespace nymph::board {
 namespace {
 
 // Two's complement value of the low `bits` bits of `raw`.
@@ -120,4 +120,4 @@ Status CheckRailRange(std::string_view what, double value, PlausibleRange range,
                     ": treated as a sensor fault, not a reading");
 }
 
-}  // namespace nymph::board::pmbus
+}  // namespace nymph::board

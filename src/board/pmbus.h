@@ -9,7 +9,7 @@
 
 #include "common/status.h"
 
-namespace nymph::board::pmbus {
+namespace nymph::board {
 
 // Standard command codes (PMBus Part II, Appendix I).
 inline constexpr uint8_t kVoutMode = 0x20;
@@ -55,4 +55,4 @@ struct PlausibleRange {
 Status CheckRailRange(std::string_view what, double value, PlausibleRange range,
                       std::string_view unit);
 
-}  // namespace nymph::board::pmbus
+}  // namespace nymph::board

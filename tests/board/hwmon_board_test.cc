@@ -110,7 +110,7 @@ TEST_F(HwmonBoardTest, MissingOrUnreadableFile_FaultsThatSensorOnly) {
 }
 
 TEST_F(HwmonBoardTest, RailOutsidePlausibleRange_IsAFault) {
-  config_.rails[0].volts_out_range = pmbus::PlausibleRange{0.5, 1.5};
+  config_.rails[0].volts_out_range = PlausibleRange{0.5, 1.5};
   sysfs_.Write(Vr("in2_input"), "5000\n");
   std::unique_ptr<HwmonBoard> board = OpenBoard();
   ASSERT_TRUE(board);

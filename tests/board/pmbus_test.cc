@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-namespace nymph::board::pmbus {
+namespace nymph::board {
 namespace {
 
 // LINEAR11 words worked by hand: exponent = top 5 bits (two's complement),
@@ -106,4 +106,4 @@ TEST(CommandCodes, MatchThePmbusSpecification) {
 }
 
 }  // namespace
-}  // namespace nymph::board::pmbus
+}  // namespace nymph::board
