@@ -97,9 +97,7 @@ Status Tracer::Stop() {
   sampler_.Stop();
   std::lock_guard lock(mu_);
   // Every slice begun in the trace ends in it.
-  for (auto& [uuid, track] : tracks_) {
-    while (!track.open.empty()) EndLocked(uuid, track);
-  }
+  for (auto& [uuid, track] : tracks_) EndAllLocked(uuid, track);
   return Status();
 }
 
@@ -179,7 +177,7 @@ void Tracer::ReleaseTrack(uint64_t uuid) {
   std::lock_guard lock(mu_);
   auto it = tracks_.find(uuid);
   if (it == tracks_.end()) return;
-  while (!it->second.open.empty()) EndLocked(uuid, it->second);
+  EndAllLocked(uuid, it->second);
   tracks_.erase(it);
 }
 
@@ -292,6 +290,16 @@ void Tracer::EndLocked(uint64_t uuid, Track& track) {
   event.track_uuid = uuid;
   Record([&](std::string& out) { AppendTrackEvent(out, header, event); }, 0,
          true);
+}
+
+void Tracer::EndAllLocked(uint64_t uuid, Track& track) {
+  while (!track.open.empty()) {
+    if (track.open.back()) {
+      EndLocked(uuid, track);
+    } else {
+      track.open.pop_back();  // its begin was counted as dropped already
+    }
+  }
 }
 
 PacketHeader Tracer::HeaderLocked() const {

@@ -132,6 +132,8 @@ class Tracer {
   void EventLocked(uint64_t uuid, Track& track, int type, std::string_view name,
                    double value);
   void EndLocked(uint64_t uuid, Track& track);
+  // Ends the track's open slices, for Stop() and ReleaseTrack().
+  void EndAllLocked(uint64_t uuid, Track& track);
   // Now, on our sequence, flagged if packets were lost just before.
   PacketHeader HeaderLocked() const;
   // Appends one packet through `append`; keeps it if it fits the budget
