@@ -33,6 +33,9 @@ struct Config {
   int generation_max_queued = 8;  // waiting beyond those; more get 429
   std::string state_dir = "/var/lib/nymph";
   std::string log_level = "info";
+  // Set: trace from start-up and write this file at shutdown.
+  std::string trace_out;
+  int trace_max_mb = 64;  // trace size limit; events beyond are dropped
 };
 
 class ConfigError : public std::runtime_error {

@@ -21,11 +21,16 @@ size_t VarintSize(uint64_t value) {
 }  // namespace
 
 void AppendVarint(std::string& out, uint64_t value) {
+  // Built on the stack and appended once: a push_back per byte made this
+  // the writer's hottest function.
+  char bytes[10];
+  size_t size = 0;
   while (value >= 0x80) {
-    out.push_back(static_cast<char>((value & 0x7f) | 0x80));
+    bytes[size++] = static_cast<char>((value & 0x7f) | 0x80);
     value >>= 7;
   }
-  out.push_back(static_cast<char>(value));
+  bytes[size++] = static_cast<char>(value);
+  out.append(bytes, size);
 }
 
 void ProtoWriter::Tag(uint32_t field, uint32_t wire_type) {
@@ -41,9 +46,9 @@ void ProtoWriter::Double(uint32_t field, double value) {
   Tag(field, kWireFixed64);
   uint64_t bits;
   std::memcpy(&bits, &value, sizeof bits);
-  for (int i = 0; i < 8; ++i) {
-    out_.push_back(static_cast<char>(bits >> (8 * i)));
-  }
+  char bytes[8];
+  for (int i = 0; i < 8; ++i) bytes[i] = static_cast<char>(bits >> (8 * i));
+  out_.append(bytes, sizeof bytes);
 }
 
 void ProtoWriter::Bytes(uint32_t field, std::string_view value) {

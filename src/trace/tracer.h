@@ -33,13 +33,16 @@
 // "events dropped" carrying the count on a track of its own.
 //
 // Thread safety: every method may be called from any thread. One mutex
-// guards one packet sequence. Measured (bench/trace_overhead.cc, shared
-// 2-core machine): about 130 ns per event on one thread and about 600 ns
-// with four threads contending, against 1 ns for the disabled check. The
-// agent records far fewer than 100k events/s (a few per request and per
-// decode step), where that is under 1% of a core; per-thread sequences
-// would save the contention at the price of a registry of thread buffers
-// and per-thread interning, not worth it at this rate.
+// guards one packet sequence. Measured with bench/trace_overhead.cc
+// (nymph-bench-trace) on the shared 2-core build machine at load average
+// 8: 400-510 ns per event with 1, 2 or 4 threads recording at once, and
+// 0.4-2.4 ns per event for the disabled check. A quarter of the enabled
+// cost is varint appends and an eighth the clock read (74 ns per
+// clock_gettime here); contention did not show at these thread counts.
+// The agent records a few events per request and per decode step, far
+// below 100k events/s, where even 500 ns is under 5% of one core; per-
+// thread sequences would cost a registry of thread buffers and per-thread
+// interning for a gain that does not show at this rate.
 #pragma once
 
 #include <atomic>
