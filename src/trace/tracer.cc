@@ -57,6 +57,9 @@ Status Tracer::Start(size_t max_bytes) {
     // A new buffer, so that a WriteTo() of the last trace still running
     // outside the lock keeps its own.
     buffer_ = std::make_shared<std::string>();
+    // TODO: the buffer grows by doubling, so while it is reallocated the
+    // old and new copies coexist (up to about twice max_bytes for a
+    // moment); chunked storage would keep the peak at max_bytes.
     buffer_->reserve(std::min<size_t>(max_bytes, 1u << 20));
     budget_ = max_bytes - kNoticeReserve;
     reserved_ = 0;
