@@ -14,6 +14,7 @@
 #include "generation/generation_service.h"
 #include "inference/inference_stats.h"
 #include "server/http_server.h"
+#include "trace/tracer.h"
 
 namespace {
 
@@ -53,6 +54,14 @@ bool CheckPaths(const Config& config) {
     return false;
   }
   fs::remove(probe, error);
+  if (!config.trace_out.empty()) {
+    fs::path dir = fs::path(config.trace_out).parent_path();
+    if (!dir.empty() && !fs::is_directory(dir, error)) {
+      spdlog::error("config: trace out {}: directory {} does not exist",
+                    config.trace_out, dir.string());
+      return false;
+    }
+  }
   for (const std::string& file : {config.tls_cert_file, config.tls_key_file}) {
     if (!file.empty() && !std::ifstream(file)) {
       spdlog::error("config: TLS file {}: cannot read it", file);
@@ -91,6 +100,24 @@ void LogHowToCall(const Config& config, const std::string& url) {
   spdlog::info("try: curl{}{} {}/models", insecure, token, url);
 }
 
+std::string TracePath(const Config& config) {
+  if (!config.trace_out.empty()) return config.trace_out;
+  return (std::filesystem::path(config.state_dir) / "trace.perfetto").string();
+}
+
+// A trace still recording at shutdown (from --trace-out, or started over
+// the API and never stopped) is written rather than lost.
+void WriteTraceAtShutdown(const Config& config, trace::Tracer& tracer) {
+  if (!tracer.Stop().ok()) return;  // not tracing
+  auto written = tracer.WriteTo(TracePath(config));
+  if (!written.ok()) {
+    spdlog::error("trace: {}", written.status().message());
+    return;
+  }
+  spdlog::info("trace: wrote {} ({} bytes, {} events dropped)",
+               TracePath(config), written->bytes, written->dropped);
+}
+
 int Run(const Config& config) {
   if (!CheckPaths(config)) return 2;
   TlsFiles tls;
@@ -115,17 +142,42 @@ int Run(const Config& config) {
   generation_settings.kv_block_tokens = config.kv_block_tokens;
   generation_settings.kv_state_dir = config.state_dir + "/kv";
   GenerationService generation(generation_settings);
-  ApiContext context{models, http_metrics, inference_stats, generation,
-                     config.models_dir};
+  trace::Tracer& tracer = trace::ProcessTracer();
+  const size_t trace_max_bytes = size_t(config.trace_max_mb) << 20;
+  if (!config.trace_out.empty()) {
+    Status started = tracer.Start(trace_max_bytes);
+    if (!started.ok()) spdlog::error("trace: {}", started.message());
+  }
+  // Sampled into every trace: the cache and the queue.
+  tracer.AddCounterSource("kv used", "blocks", [&generation] {
+    kv::KvStats kv = generation.KvTotals();
+    return double(kv.blocks_total - kv.blocks_free);
+  });
+  tracer.AddCounterSource("kv pinned", "blocks", [&generation] {
+    return double(generation.KvTotals().blocks_pinned);
+  });
+  tracer.AddCounterSource("kv hit rate", "ratio", [&generation] {
+    return generation.KvTotals().hit_rate();
+  });
+  tracer.AddCounterSource("sequences active", "sequences", [&generation] {
+    return double(generation.outlook().active);
+  });
+  tracer.AddCounterSource("requests queued", "requests", [&generation] {
+    return double(generation.outlook().queued);
+  });
+  ApiContext context{models,           http_metrics,      inference_stats,
+                     generation,       config.models_dir, tracer,
+                     config.state_dir, config.trace_out,  trace_max_bytes};
   Router router;
   AddSystemRoutes(router, context);
   AddModelRoutes(router, context);
   AddCompletionRoutes(router, context);
   AddKvRoutes(router, context);
+  AddTraceRoutes(router, context);
 
   HttpServer server(
       {config.listen, config.plain_http, tls, config.max_body_bytes,
-       config.http_threads, config.api_token},
+       config.http_threads, config.api_token, &tracer},
       router, http_metrics);
   auto port = server.Bind();
   if (!port.ok()) {
@@ -178,6 +230,7 @@ int Run(const Config& config) {
   pthread_kill(signals.native_handle(), kWakeSignal);
   signals.join();
   loader.join();
+  WriteTraceAtShutdown(config, tracer);
   spdlog::info("shutdown: done");
   return 0;
 }

@@ -1,4 +1,5 @@
 #include <chrono>
+#include <optional>
 #include <random>
 
 #include "api/json_body.h"
@@ -6,6 +7,7 @@
 #include "generation/completion.h"
 #include "generation/generation_service.h"
 #include "server/api_error.h"
+#include "trace/tracer.h"
 
 namespace nymph {
 namespace {
@@ -89,6 +91,9 @@ ApiResponse Streamed(const ApiRequest& http, GenerationService& service,
 
 void AddCompletionRoutes(Router& router, const ApiContext& context) {
   router.Add("POST", "/v1/completions", [context](const ApiRequest& http) {
+    // Ends before the request waits or generates; early returns end it too.
+    std::optional<trace::ScopedSlice> parsing;
+    parsing.emplace(trace::ProcessTracer(), http.trace_track, "parse");
     auto body = ParseJsonObject(http.body);
     if (!body.ok()) return ErrorResponse(body.status());
     static thread_local std::mt19937_64 seeds{std::random_device{}()};
@@ -109,6 +114,7 @@ void AddCompletionRoutes(Router& router, const ApiContext& context) {
     }
     // Encoded once, and checked against the context while a status can
     // still be answered (a stream has sent its 200 by the time it runs).
+    request->trace_track = http.trace_track;
     auto prompt = EncodePrompt(*model, *request);
     if (!prompt.ok()) return ErrorResponse(prompt.status());
     if (!request->kv_region.empty()) {
@@ -121,6 +127,7 @@ void AddCompletionRoutes(Router& router, const ApiContext& context) {
           model->prefix_cache->cache().CheckRegion(request->kv_region);
       if (!region.ok()) return ErrorResponse(region);
     }
+    parsing.reset();
     std::shared_ptr<AdmissionGate::Ticket> ticket = service.gate().TryEnter();
     if (!ticket) {
       ApiResponse busy = ErrorResponse(

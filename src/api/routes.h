@@ -11,6 +11,9 @@ namespace nymph {
 
 class GenerationService;
 class InferenceStats;
+namespace trace {
+class Tracer;
+}
 
 // 503 while the models directory is still being loaded.
 Status StillLoading();
@@ -21,6 +24,10 @@ struct ApiContext {
   InferenceStats& inference_stats;
   GenerationService& generation;
   std::string models_dir;  // for messages that tell the user where to look
+  trace::Tracer& tracer;
+  std::string state_dir;
+  std::string trace_out;  // configured trace file; empty: none
+  size_t trace_max_bytes = 64u << 20;
 };
 
 // GET /health, GET /ready, GET /metrics.
@@ -31,5 +38,7 @@ void AddModelRoutes(Router& router, const ApiContext& context);
 void AddCompletionRoutes(Router& router, const ApiContext& context);
 // POST /kv/pin, DELETE /kv/pin/{region}, GET /kv/regions, GET /kv/stats.
 void AddKvRoutes(Router& router, const ApiContext& context);
+// POST /trace/start, POST /trace/stop (writes the Perfetto trace).
+void AddTraceRoutes(Router& router, const ApiContext& context);
 
 }  // namespace nymph

@@ -27,6 +27,7 @@ constexpr const char* kFooter =
     "           block_tokens = 16  max_pinned_fraction = 0.75\n"
     "  [state]  dir = \"/var/lib/nymph\"\n"
     "  [log]    level = \"info\"\n"
+    "  [trace]  out = \"\"  max_mb = 64\n"
     "\nThe API token may also come from the NYMPH_API_TOKEN environment\n"
     "variable. It is required when listening beyond loopback.\n"
     "Exit status: 0 after a clean shutdown (SIGINT/SIGTERM), 2 on a usage or\n"
@@ -49,7 +50,8 @@ CommandLineResult ParseCommandLine(int argc, char** argv) {
   app.footer(kFooter);
   // As with most Unix tools, a repeated flag takes its last value.
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-  std::string config_file, listen, models, state_dir, token_file, log_level;
+  std::string config_file, listen, models, state_dir, token_file, log_level,
+      trace_out;
   bool http = false;
   app.add_option("--config", config_file, "TOML configuration file");
   app.add_option("--listen", listen,
@@ -63,6 +65,9 @@ CommandLineResult ParseCommandLine(int argc, char** argv) {
                  "(default /var/lib/nymph)");
   app.add_option("--api-token-file", token_file,
                  "file holding the bearer token clients must send");
+  app.add_option("--trace-out", trace_out,
+                 "record a Perfetto trace from start-up and write it to "
+                 "FILE at shutdown (open it in ui.perfetto.dev)");
   app.add_option("--log-level", log_level,
                  "trace, debug, info, warn, error, critical or off "
                  "(default info)");
@@ -86,6 +91,7 @@ CommandLineResult ParseCommandLine(int argc, char** argv) {
     if (!state_dir.empty()) config.state_dir = state_dir;
     if (!token_file.empty()) config.api_token_file = token_file;
     if (!log_level.empty()) config.log_level = log_level;
+    if (!trace_out.empty()) config.trace_out = trace_out;
     FinalizeConfig(config);
     return {std::move(config), 0};
   } catch (const ConfigError& e) {

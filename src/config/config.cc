@@ -106,6 +106,12 @@ const std::map<std::string, KeySetter>& Setters() {
                        Config& c) { c.state_dir = Str(v, n); }},
       {"log.level", [](const toml::value& v, const std::string& n,
                        Config& c) { c.log_level = Str(v, n); }},
+      {"trace.out", [](const toml::value& v, const std::string& n,
+                       Config& c) { c.trace_out = Str(v, n); }},
+      {"trace.max_mb",
+       [](const toml::value& v, const std::string& n, Config& c) {
+         c.trace_max_mb = static_cast<int>(IntIn(v, n, 1, 4096));
+       }},
   };
   return setters;
 }

@@ -36,6 +36,9 @@ struct Config {
   double kv_max_pinned_fraction = 0.75;
   std::string state_dir = "/var/lib/nymph";
   std::string log_level = "info";
+  // Set: trace from start-up and write this file at shutdown.
+  std::string trace_out;
+  int trace_max_mb = 64;  // trace size limit; events beyond are dropped
 };
 
 class ConfigError : public std::runtime_error {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "trace/tracer.h"
+
 namespace nymph {
 namespace {
 
@@ -145,22 +147,34 @@ StatusOr<CompletionResult> Generate(const LanguageModel& model,
   CompletionResult result;
   result.prompt_tokens = static_cast<int>(prompt.size());
 
+  trace::Tracer& tracer = trace::ProcessTracer();
+  const uint64_t track = request.trace_track;
   int64_t cached = 0;
-  CausalLm::Sequence sequence =
-      model.prefix_cache
-          ? model.prefix_cache->Begin(prompt, request.kv_region, cached)
-          : model.lm->NewSequence();
+  CausalLm::Sequence sequence;
+  {
+    trace::ScopedSlice slice(tracer, track, "kv lookup");
+    sequence = model.prefix_cache ? model.prefix_cache->Begin(
+                                        prompt, request.kv_region, cached)
+                                  : model.lm->NewSequence();
+  }
   result.cached_tokens = static_cast<int>(cached);
   // The tokens whose KV `sequence` holds, for the cache at the end.
   std::vector<int32_t> fed(prompt);
-  auto logits = model.lm->Forward(
-      sequence, std::span(prompt).subspan(static_cast<size_t>(cached)));
+  auto logits = [&] {
+    trace::ScopedSlice slice(tracer, track, "prefill");
+    return model.lm->Forward(
+        sequence, std::span(prompt).subspan(static_cast<size_t>(cached)));
+  }();
   Sampler sampler(request.sampling);
   std::string text;    // everything generated
   size_t emitted = 0;  // bytes of `text` already given to the sink
   result.finish_reason = "length";
   while (logits.ok() && result.completion_tokens < request.max_tokens) {
-    int32_t token = sampler.Next(*logits);
+    int32_t token;
+    {
+      trace::ScopedSlice slice(tracer, track, "sample");
+      token = sampler.Next(*logits);
+    }
     result.completion_tokens++;
     text += model.tokenizer->TokenBytes(token);
 
@@ -184,6 +198,7 @@ StatusOr<CompletionResult> Generate(const LanguageModel& model,
     final_end -= std::max(PossibleStopTail(pending, request.stop),
                           IncompleteUtf8Tail(pending));
     if (final_end > emitted) {
+      trace::ScopedSlice slice(tracer, track, "stream");
       if (!sink(pending.substr(emitted, final_end - emitted))) {
         result.finish_reason = "cancelled";
         break;
@@ -192,12 +207,16 @@ StatusOr<CompletionResult> Generate(const LanguageModel& model,
     }
     if (result.completion_tokens == request.max_tokens) break;
     const auto step_start = std::chrono::steady_clock::now();
-    logits = model.lm->Forward(sequence, std::span(&token, 1));
+    {
+      trace::ScopedSlice slice(tracer, track, "decode");
+      logits = model.lm->Forward(sequence, std::span(&token, 1));
+    }
     if (logits.ok()) fed.push_back(token);
     if (pacer) pacer->Pause(std::chrono::steady_clock::now() - step_start);
   }
   if (!logits.ok()) return logits.status();
   if (model.prefix_cache) {
+    trace::ScopedSlice slice(tracer, track, "kv store");
     model.prefix_cache->Finish(fed, sequence, request.kv_region);
   }
   if (result.finish_reason != "cancelled" && text.size() > emitted) {

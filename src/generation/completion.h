@@ -22,7 +22,8 @@ struct CompletionRequest {
   SamplingParams sampling;
   std::vector<std::string> stop;
   bool stream = false;
-  std::string kv_region;  // a pinned region this request belongs to
+  std::string kv_region;     // a pinned region this request belongs to
+  uint64_t trace_track = 0;  // the request's trace track; 0: not traced
 };
 
 // Checks types and ranges (400 for wrong JSON types, 422 for values out of

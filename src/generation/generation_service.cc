@@ -62,6 +62,23 @@ GenerationService::Outlook GenerationService::outlook() const {
   return {gate_.active(), gate_.queued(), pacer_.steps()};
 }
 
+kv::KvStats GenerationService::KvTotals() const {
+  std::lock_guard lock(mutex_);
+  kv::KvStats total;
+  for (const auto& model : models_) {
+    if (!model->prefix_cache) continue;
+    kv::KvStats s = model->prefix_cache->cache().Stats();
+    total.block_bytes = s.block_bytes;
+    total.blocks_total += s.blocks_total;
+    total.blocks_free += s.blocks_free;
+    total.blocks_pinned += s.blocks_pinned;
+    total.hit_tokens += s.hit_tokens;
+    total.miss_tokens += s.miss_tokens;
+    total.evictions += s.evictions;
+  }
+  return total;
+}
+
 void GenerationService::CountFinished(int prompt_tokens, int completion_tokens,
                                       const std::string& finish_reason) {
   prompt_tokens_ += prompt_tokens;

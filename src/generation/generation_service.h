@@ -51,6 +51,9 @@ class GenerationService {
   };
   Outlook outlook() const;
 
+  // Every language model's KV cache figures added up (one model: its own).
+  kv::KvStats KvTotals() const;
+
   void CountFinished(int prompt_tokens, int completion_tokens,
                      const std::string& finish_reason);
   // Appends nymph_generation_* and nymph_kv_* metrics.

@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "server/api_error.h"
+#include "trace/tracer.h"
 
 namespace nymph {
 namespace {
@@ -25,6 +26,7 @@ struct RequestContext {
   Clock::time_point start;
   uint64_t id = 0;
   std::string route;
+  uint64_t trace_track = 0;  // 0: the request is not traced
 };
 thread_local RequestContext current;
 
@@ -98,7 +100,11 @@ HttpServer::HttpServer(HttpServerOptions options, const Router& router,
     : options_(std::move(options)),
       router_(router),
       metrics_(metrics),
-      auth_(options_.api_token) {}
+      auth_(options_.api_token) {
+  if (options_.tracer != nullptr) {
+    requests_track_ = options_.tracer->NewTrack("requests");
+  }
+}
 
 HttpServer::~HttpServer() = default;
 
@@ -189,7 +195,14 @@ void HttpServer::Configure() {
         current = {true, Clock::now(), next_request_id++, "unmatched"};
         metrics_.AddInFlight(1);
         res.set_header("X-Request-Id", std::to_string(current.id));
+        trace::Tracer* tracer = options_.tracer;
+        if (tracer != nullptr && tracer->enabled()) {
+          current.trace_track = tracer->NewTrack(
+              "req " + std::to_string(current.id), requests_track_);
+        }
         if (auto refusal = Admit(req)) {
+          if (tracer != nullptr)
+            tracer->Instant(current.trace_track, "refused");
           Send(*refusal, res);
           return httplib::Server::HandlerResponse::Handled;
         }
@@ -201,6 +214,10 @@ void HttpServer::Configure() {
     const std::string& method = req.method == "HEAD" ? "GET" : req.method;
     Router::Match match = router_.Find(method, req.path);
     if (!match.pattern.empty()) current.route = match.pattern;
+    // Ended in the logger hook, after a streamed body has been sent too.
+    if (options_.tracer != nullptr) {
+      options_.tracer->Begin(current.trace_track, current.route);
+    }
     if (match.handler == nullptr) {
       if (match.status == 405) {
         std::string allowed;
@@ -223,8 +240,12 @@ void HttpServer::Configure() {
       }
       return;
     }
-    ApiRequest request{req.method, req.path, req.body, std::move(match.params),
-                       std::to_string(current.id)};
+    ApiRequest request{req.method,
+                       req.path,
+                       req.body,
+                       std::move(match.params),
+                       std::to_string(current.id),
+                       current.trace_track};
     Send((*match.handler)(request), res);
   };
   const char* any = ".*";
@@ -277,6 +298,10 @@ void HttpServer::Configure() {
       metrics_.AddInFlight(1);
     }
     current.active = false;
+    if (current.trace_track != 0) {
+      options_.tracer->ReleaseTrack(current.trace_track);  // ends the slice
+      current.trace_track = 0;
+    }
     double seconds =
         std::chrono::duration<double>(Clock::now() - current.start).count();
     metrics_.Observe(MethodLabel(req.method), current.route, res.status,

@@ -1,6 +1,6 @@
 // The HTTP(S) front: cpp-httplib behind one class. It authenticates, limits
 // body size, dispatches to the Router, maps unrouted requests to 404/405,
-// logs one line per request and feeds HttpMetrics.
+// logs one line per request, feeds HttpMetrics and traces requests.
 //
 // Lifecycle: Bind(), then Serve() on one thread; Stop() from any thread
 // makes Serve() return once the requests in flight have been answered.
@@ -30,6 +30,10 @@ struct Request;
 
 namespace nymph {
 
+namespace trace {
+class Tracer;
+}
+
 struct HttpServerOptions {
   ListenAddress listen;
   bool plain_http = false;
@@ -37,6 +41,10 @@ struct HttpServerOptions {
   size_t max_body_bytes = 8u << 20;
   int threads = 32;
   std::string api_token;  // empty: no authentication
+  // When set and tracing: one track per request ("req <id>" under
+  // "requests") with a slice named after the route. Must outlive the
+  // server.
+  trace::Tracer* tracer = nullptr;
 };
 
 class HttpServer {
@@ -65,6 +73,7 @@ class HttpServer {
   HttpMetrics& metrics_;
   BearerAuth auth_;
   std::unique_ptr<httplib::Server> server_;
+  uint64_t requests_track_ = 0;  // parent of the per-request tracks
 };
 
 }  // namespace nymph

@@ -3,6 +3,7 @@
 // `{name}` segments, e.g. "/models/{name}".
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <string>
@@ -17,6 +18,8 @@ struct ApiRequest {
   std::string_view body;  // owned by the HTTP layer for the call's duration
   std::map<std::string, std::string> params;  // from {name} segments
   std::string request_id;
+  // The request's trace track (see trace/tracer.h); 0 when not traced.
+  uint64_t trace_track = 0;
 };
 
 // Writes one piece of a streamed body; false once the client has gone.

@@ -124,6 +124,23 @@ TEST(ParseCommandLine, FlagsOverrideTheConfigFile) {
   EXPECT_EQ(result.config->models_dir, "/from-file");
 }
 
+TEST(ParseCommandLine, TraceOutFlagOverridesTheTraceTable) {
+  char dir[] = "/tmp/nymph-config-test-XXXXXX";
+  std::string path = std::string(mkdtemp(dir)) + "/trace.toml";
+  std::ofstream(path) << "[trace]\nout = \"/from-file.perfetto\"\n"
+                         "max_mb = 8\n";
+  CommandLineResult from_file = Parse({"--config", path});
+  ASSERT_TRUE(from_file.config);
+  EXPECT_EQ(from_file.config->trace_out, "/from-file.perfetto");
+  EXPECT_EQ(from_file.config->trace_max_mb, 8);
+  CommandLineResult flagged =
+      Parse({"--config", path, "--trace-out", "/flag.perfetto"});
+  ASSERT_TRUE(flagged.config);
+  EXPECT_EQ(flagged.config->trace_out, "/flag.perfetto");
+  Config config;
+  EXPECT_THROW(ApplyToml("[trace]\nmax_mb = 0\n", "a", config), ConfigError);
+}
+
 TEST(ParseCommandLine, HelpIsZeroAndErrorsAreTwo) {
   EXPECT_EQ(Parse({"--help"}).exit_code, 0);
   EXPECT_EQ(Parse({"--bogus"}).exit_code, 2);

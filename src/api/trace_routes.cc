@@ -1,0 +1,100 @@
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "api/json_body.h"
+#include "api/routes.h"
+#include "server/api_error.h"
+#include "trace/tracer.h"
+
+namespace nymph {
+namespace {
+
+using nlohmann::json;
+
+// The body is optional on both routes: none means the defaults.
+StatusOr<json> OptionalBody(const ApiRequest& request) {
+  if (request.body.empty()) return json::object();
+  return ParseJsonObject(request.body);
+}
+
+Status Unprocessable(const std::string& code, const std::string& message) {
+  return Status(ErrorKind::kUnprocessable, code, message);
+}
+
+StatusOr<size_t> MaxBytes(const json& body, size_t default_bytes) {
+  if (!body.contains("max_mb")) return default_bytes;
+  const json& mb = body["max_mb"];
+  if (!mb.is_number_integer() || mb.get<int64_t>() < 1 ||
+      mb.get<int64_t>() > 4096) {
+    return Unprocessable("invalid_max_mb",
+                         "max_mb must be an integer from 1 to 4096 "
+                         "(the trace's size limit in MiB)");
+  }
+  return size_t(mb.get<int64_t>()) << 20;
+}
+
+// Where to write: the request's path, else the configured --trace-out,
+// else <state dir>/trace.perfetto. A client names a file for the daemon
+// to write, so only trace files: the suffix keeps it from replacing
+// anything else the daemon's user owns.
+StatusOr<std::string> TracePath(const json& body, const ApiContext& context) {
+  namespace fs = std::filesystem;
+  std::string path =
+      context.trace_out.empty()
+          ? (fs::path(context.state_dir) / "trace.perfetto").string()
+          : context.trace_out;
+  if (body.contains("path")) {
+    if (!body["path"].is_string() || body["path"].get<std::string>().empty()) {
+      return Unprocessable("invalid_path", "path must be a non-empty string");
+    }
+    fs::path asked(body["path"].get<std::string>());
+    if (asked.extension() != ".perfetto" && asked.extension() != ".pftrace") {
+      return Unprocessable("invalid_path",
+                           "path must name a .perfetto or .pftrace file");
+    }
+    // Relative paths are taken in the state directory, not in wherever
+    // the daemon happened to be started.
+    path = (fs::path(context.state_dir) / asked).string();
+  }
+  fs::path dir = fs::path(path).parent_path();
+  if (dir.empty()) dir = ".";
+  if (!fs::is_directory(dir) || access(dir.c_str(), W_OK) != 0) {
+    return Unprocessable("invalid_path",
+                         dir.string() +
+                             " is not a writable directory; choose another "
+                             "path (the trace keeps recording meanwhile)");
+  }
+  return path;
+}
+
+}  // namespace
+
+void AddTraceRoutes(Router& router, const ApiContext& context) {
+  router.Add("POST", "/trace/start", [context](const ApiRequest& request) {
+    auto body = OptionalBody(request);
+    if (!body.ok()) return ErrorResponse(body.status());
+    auto max_bytes = MaxBytes(*body, context.trace_max_bytes);
+    if (!max_bytes.ok()) return ErrorResponse(max_bytes.status());
+    Status started = context.tracer.Start(*max_bytes);
+    if (!started.ok()) return ErrorResponse(started);
+    return JsonResponse({{"status", "tracing"}, {"max_bytes", *max_bytes}});
+  });
+
+  router.Add("POST", "/trace/stop", [context](const ApiRequest& request) {
+    auto body = OptionalBody(request);
+    if (!body.ok()) return ErrorResponse(body.status());
+    auto path = TracePath(*body, context);
+    if (!path.ok()) return ErrorResponse(path.status());
+    Status stopped = context.tracer.Stop();
+    if (!stopped.ok()) return ErrorResponse(stopped);
+    auto written = context.tracer.WriteTo(*path);
+    if (!written.ok()) return ErrorResponse(written.status());
+    return JsonResponse({{"path", *path},
+                         {"bytes", written->bytes},
+                         {"packets", written->packets},
+                         {"dropped", written->dropped}});
+  });
+}
+
+}  // namespace nymph

@@ -1,0 +1,70 @@
+#include "trace/atomic_file.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+namespace nymph::trace {
+namespace {
+
+Status IoError(const std::string& what, const std::string& path, int error) {
+  bool user_path = error == ENOENT || error == EACCES || error == ENOTDIR ||
+                   error == EROFS || error == EISDIR;
+  return Status(user_path ? ErrorKind::kUnprocessable : ErrorKind::kInternal,
+                "trace_write_failed",
+                "cannot " + what + " " + path + ": " + std::strerror(error) +
+                    (user_path ? " (choose a writable directory)" : ""));
+}
+
+bool WriteAll(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+}  // namespace
+
+Status WriteFileAtomically(const std::string& path,
+                           std::initializer_list<std::string_view> parts) {
+  std::filesystem::path target(path);
+  std::string dir = target.parent_path().empty()
+                        ? std::string(".")
+                        : target.parent_path().string();
+  std::string temp = path + ".tmp.XXXXXX";
+  int fd = mkstemp(temp.data());
+  if (fd < 0) return IoError("create a file next to", path, errno);
+  bool ok = true;
+  for (std::string_view part : parts) ok = ok && WriteAll(fd, part);
+  int error = errno;
+  if (ok && fsync(fd) != 0) {
+    ok = false;
+    error = errno;
+  }
+  if (close(fd) != 0 && ok) {
+    ok = false;
+    error = errno;
+  }
+  if (ok && rename(temp.c_str(), path.c_str()) != 0) {
+    ok = false;
+    error = errno;
+  }
+  if (!ok) {
+    unlink(temp.c_str());
+    return IoError("write", path, error);
+  }
+  int dir_fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (dir_fd >= 0) {
+    fsync(dir_fd);
+    close(dir_fd);
+  }
+  return Status();
+}
+
+}  // namespace nymph::trace
