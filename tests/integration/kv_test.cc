@@ -134,6 +134,12 @@ int64_t CachedTokens(const Reply& reply) {
 std::string TextOf(const Reply& reply) {
   return reply.body["choices"][0]["text"];
 }
+// SPEC's error body {"error": {"code", "message"}}; "" if it is not one.
+std::string ErrorMessage(const Reply& reply) {
+  const json& body = reply.body;
+  if (!body.is_object() || !body.contains("error")) return "";
+  return body["error"].value("message", "");
+}
 
 // used + free = capacity, in KiB and in blocks, and the two agree.
 void ExpectConsistent(const json& stats) {
@@ -199,6 +205,12 @@ TEST(KvTest, Pin_ReservesWholeBlocksAtPoolAddresses) {
   EXPECT_EQ(again.body["stats"]["new_region"], 0.0);
   EXPECT_EQ(again.body["stats"]["base_address"],
             second.body["stats"]["base_address"]);
+  // Given as token ids (bytes, for this tokenizer): the same content.
+  json ids = json::array();
+  for (unsigned char byte : content) ids.push_back(int(byte));
+  Reply as_tokens = kv.Pin({{"region", "text"}, {"tokens", ids}});
+  ASSERT_EQ(as_tokens.status, 200) << as_tokens.text;
+  EXPECT_EQ(as_tokens.body["stats"]["new_region"], 0.0);
   Reply size_again = kv.Pin({{"region", "reserve"}, {"size_kb", 100}});
   ASSERT_EQ(size_again.status, 200) << size_again.text;
   EXPECT_EQ(size_again.body["stats"]["new_region"], 0.0);
@@ -391,7 +403,7 @@ TEST(KvTest, ForcedPin_EvictsOnlyStrictlyLowerPriority) {
        {Refused{9, false}, Refused{0, true}, Refused{1, true}}) {
     Reply reply = pin("extra", 1, refused.priority, refused.force);
     EXPECT_EQ(reply.status, 507) << reply.text;
-    EXPECT_FALSE(reply.body["error"]["message"].get<std::string>().empty());
+    EXPECT_NE(ErrorMessage(reply), "") << reply.text;
     EXPECT_EQ(kv.Snapshot(), full);
   }
   // With content to compute first: refused all the same.
@@ -481,6 +493,13 @@ TEST(KvTest, Restart_RestoresPinnedRegions_SkipsDamagedFiles) {
                       {"priority", 7}})
                   .status,
               201);
+    // The same pin again with another priority: kept across the restart.
+    Reply repin = kv.Pin({{"region", "ruth"},
+                          {"prompt", kept},
+                          {"size_kb", 10 * kBlockKb},
+                          {"priority", 9}});
+    ASSERT_EQ(repin.status, 200) << repin.text;
+    EXPECT_EQ(kv.Region("ruth")["priority"], 9);
     for (const char* name : {"flipped", "truncated", "foreign"}) {
       ASSERT_EQ(kv.Pin({{"region", name}, {"prompt", Text(name, 64)}}).status,
                 201);
@@ -518,7 +537,7 @@ TEST(KvTest, Restart_RestoresPinnedRegions_SkipsDamagedFiles) {
   ASSERT_TRUE(kv.Start()) << kv.daemon().log();
   EXPECT_EQ(kv.RegionNames(), std::set<std::string>{"ruth"});
   json region = kv.Region("ruth");
-  EXPECT_EQ(region["priority"], 7);
+  EXPECT_EQ(region["priority"], 9);
   EXPECT_EQ(region["size_kb"], 10 * kBlockKb);
   EXPECT_EQ(region["cached_tokens"], tokens);
   Reply reply = kv.Complete(prompt, 8);
@@ -553,8 +572,7 @@ TEST(KvTest, BadInput_Is4xxWithAMessage_AndChangesNothing) {
   auto expect_refused = [&](const Reply& reply, int status,
                             const std::string& what) {
     EXPECT_EQ(reply.status, status) << what << ": " << reply.text;
-    EXPECT_FALSE(reply.body["error"]["message"].get<std::string>().empty())
-        << what;
+    EXPECT_NE(ErrorMessage(reply), "") << what << ": " << reply.text;
   };
 
   struct Case {
@@ -589,7 +607,10 @@ TEST(KvTest, BadInput_Is4xxWithAMessage_AndChangesNothing) {
       {{{"region", "r"}, {"prompt", prompt}, {"tokens", json::array({65})}},
        422},
       {{{"region", "r"}, {"prompt", prompt}, {"colour", "red"}}, 400},
-      {{{"region", "r"}}, 422},  // nothing to cache or reserve
+      // Nothing to cache or reserve.
+      {{{"region", "r"}}, 422},
+      {{{"region", "r"}, {"prompt", ""}}, 422},
+      {{{"region", "r"}, {"tokens", json::array()}}, 422},
       {{{"region", "r"}, {"prompt", Text("Long", 1537)}}, 422},
       {{{"region", "r"}, {"prompt", Text("Big", 200)}, {"size_kb", 32}}, 422},
   };
