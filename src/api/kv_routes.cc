@@ -203,6 +203,13 @@ void AddKvRoutes(Router& router, const ApiContext& context) {
     const int64_t content = int64_t(pin.tokens.size());
     const int64_t full_blocks = content / block_tokens;
     pin.reserved_blocks = (content + block_tokens - 1) / block_tokens;
+    if (content == 0 && !parsed->size_kb) {
+      // A region of no blocks would hold nothing and have no address.
+      return ErrorResponse(Unprocessable(
+          "empty_pin",
+          "the content is empty; give a non-empty 'prompt' or 'tokens', or "
+          "'size_kb' to reserve"));
+    }
     if (parsed->size_kb) {
       const int64_t asked = (*parsed->size_kb + block_kb - 1) / block_kb;
       if (asked > cache.total_blocks()) {

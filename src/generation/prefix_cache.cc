@@ -123,7 +123,7 @@ StatusOr<kv::PinOutcome> PrefixCache::Pin(const kv::PinRequest& request) {
     std::lock_guard lock(persist_mutex_);
     if (!region_dir_.empty()) fs::remove(RegionPath(victim));
   }
-  if (outcome->new_region) Persist(request.region);
+  if (outcome->changed) Persist(request.region);
   return outcome;
 }
 

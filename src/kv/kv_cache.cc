@@ -270,6 +270,8 @@ StatusOr<PinOutcome> KvCache::Pin(const PinRequest& request,
   std::lock_guard lock(mutex_);
   if (auto it = regions_.find(request.region); it != regions_.end()) {
     RegionState& region = it->second;
+    // Reserved is counted from the blocks held: region.info's field is
+    // only filled in the copies InfoLocked() makes.
     bool same = int64_t(region.chain.size()) == full &&
                 int64_t(region.chain.size() + region.spare.size()) ==
                     request.reserved_blocks;
@@ -284,8 +286,9 @@ StatusOr<PinOutcome> KvCache::Pin(const PinRequest& request,
                         "/kv/pin/" +
                         request.region + " first");
     }
+    const bool changed = region.info.priority != request.priority;
     region.info.priority = request.priority;
-    return PinOutcome{InfoLocked(region), false, {}};
+    return PinOutcome{InfoLocked(region), false, {}, changed};
   }
 
   const std::vector<int32_t> reuse = MatchLocked(request.tokens, full);

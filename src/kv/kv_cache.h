@@ -86,6 +86,9 @@ struct PinOutcome {
   RegionInfo region;
   bool new_region = true;
   std::vector<std::string> evicted_regions;  // by a forced pin
+  // Something a region file keeps has changed: a new region, or a re-pin
+  // with another priority.
+  bool changed = true;
 };
 
 // A region's tokens and KV, for writing it to disk.
