@@ -65,6 +65,16 @@ StatusOr<JsonReply> AgentClient::Delete(const std::string& path) {
 }
 
 StreamRecord AgentClient::StreamCompletion(const json& body) {
+  bool write_failed = false;
+  StreamRecord record = StreamOnce(body, write_failed);
+  if (write_failed) {
+    record = StreamOnce(body, write_failed);
+    record.resent_after_stale_connection = true;
+  }
+  return record;
+}
+
+StreamRecord AgentClient::StreamOnce(const json& body, bool& write_failed) {
   StreamRecord record;
   CompletionStreamReader reader(record);
   SseParser parser;
@@ -97,6 +107,7 @@ StreamRecord AgentClient::StreamCompletion(const json& body) {
   sent = Clock::now();
   httplib::Result result = client_->send(req);
   double end_s = Seconds(sent, Clock::now());
+  write_failed = !result && result.error() == httplib::Error::Write;
   if (!result) {
     record.end_s = end_s;
     record.error = "connection";

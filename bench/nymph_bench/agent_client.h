@@ -42,9 +42,15 @@ class AgentClient {
 
   // POSTs `body` (a completion request with "stream": true) to
   // /v1/completions and records the stream; failures are in the record.
+  // A request that cannot be written on a kept-alive connection (the agent
+  // closed it while idle) is sent once more on a new connection, as HTTP
+  // clients do: nothing reached the agent. The record counts it.
   StreamRecord StreamCompletion(const nlohmann::json& body);
 
  private:
+  // One attempt; `write_failed` says whether the request failed to leave.
+  StreamRecord StreamOnce(const nlohmann::json& body, bool& write_failed);
+
   std::unique_ptr<httplib::Client> client_;
   std::string url_;
 };

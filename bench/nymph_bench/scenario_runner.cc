@@ -28,14 +28,18 @@ json Milliseconds(const std::vector<double>& seconds) {
 json DescribeLoad(const LoadResult& result) {
   std::vector<double> ttft, tpot, itl, e2e;
   std::map<std::string, int> errors;
+  std::map<std::string, std::string> examples;  // the first detail per kind
   long output_tokens = 0;
   long prompt_tokens = 0;
   long cached_tokens = 0;
   bool any_prompt_tokens = false, any_cached = false;
   int completed = 0;
+  int resent = 0;
   for (const StreamRecord& record : result.records) {
+    if (record.resent_after_stale_connection) ++resent;
     if (!record.ok()) {
-      ++errors[record.error.empty() ? "no_tokens" : record.error];
+      ++errors[record.error];
+      examples.emplace(record.error, record.error_detail);
       continue;
     }
     ++completed;
@@ -58,7 +62,8 @@ json DescribeLoad(const LoadResult& result) {
   double seconds = result.duration_s;
   return {{"requests", result.records.size()},
           {"completed", completed},
-          {"errors", {{"total", failed}, {"by_kind", errors}}},
+          {"errors",
+           {{"total", failed}, {"by_kind", errors}, {"examples", examples}}},
           {"duration_s", seconds},
           {"ttft_ms", Milliseconds(ttft)},
           {"tpot_ms", Milliseconds(tpot)},
@@ -71,7 +76,8 @@ json DescribeLoad(const LoadResult& result) {
           {"output_token_throughput_per_s",
            seconds > 0 ? output_tokens / seconds : 0.0},
           {"send_lag_ms", Milliseconds(result.send_lag_s)},
-          {"connections", result.connections}};
+          {"connections", result.connections},
+          {"resent_after_stale_connection", resent}};
 }
 
 json RunScenario(const ScenarioSpec& spec, const ScenarioSettings& s) {

@@ -20,6 +20,9 @@ struct StreamRecord {
   // "connection", "stream_error:<code>", ...) and a sentence with details.
   std::string error;
   std::string error_detail;
+  // The first attempt found its kept-alive connection closed by the agent
+  // and the request went again on a new one (times are the second's).
+  bool resent_after_stale_connection = false;
 
   bool ok() const { return error.empty() && !token_event_s.empty(); }
 };
