@@ -71,11 +71,11 @@ std::string Stat(const json& scenario, const char* name, const char* field) {
 std::string GitCommit() {
   std::string head = FirstLineOf("git rev-parse HEAD 2>/dev/null");
   if (head.empty()) return "";
-  // `git status --porcelain` prints nothing for a clean tree; a first line
-  // means changes. The echo gives a line to read either way.
-  std::string status =
-      FirstLineOf("git status --porcelain 2>/dev/null; echo end");
-  return status == "end" ? head : head + "-dirty";
+  // Exit status 1 when tracked files differ from HEAD (untracked files do
+  // not count, as with `git describe --dirty`).
+  std::string changed =
+      FirstLineOf("git diff-index --quiet HEAD -- 2>/dev/null; echo $?");
+  return changed == "0" ? head : head + "-dirty";
 }
 
 Status WriteFileAtomically(const std::string& path, const std::string& text) {

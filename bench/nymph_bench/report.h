@@ -12,8 +12,8 @@ namespace nymph::bench {
 // CPU model and logical cores from /proc/cpuinfo, kernel from uname(2).
 nlohmann::json MachineJson();
 
-// `git rev-parse HEAD` in the current directory, with "-dirty" when the
-// work tree has changes; empty when there is no git or no repository.
+// `git rev-parse HEAD` in the current directory, with "-dirty" when tracked
+// files differ from it; empty when there is no git or no repository.
 std::string GitCommit();
 
 // Writes `text` to a temporary file beside `path`, flushes it and renames it
