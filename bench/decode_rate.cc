@@ -21,10 +21,13 @@
 #include <vector>
 
 #include "bench_util.h"
+#include "raw_decode.h"
 
 namespace {
 
+using nymph::bench::DecodeTiming;
 using nymph::bench::Percentile;
+using nymph::bench::RawDecode;
 using Clock = std::chrono::steady_clock;
 using nlohmann::json;
 
@@ -32,74 +35,9 @@ double Seconds(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
 }
 
-struct Timing {
-  double prefill_s = 0;        // prompt in, first token's logits out
-  std::vector<double> step_s;  // each later token
-};
-
-// Greedy decoding straight on an ONNX Runtime session.
-Timing RawDecode(Ort::Session& session, const std::string& prompt, int tokens) {
-  Ort::AllocatorWithDefaultOptions allocator;
-  Ort::MemoryInfo cpu =
-      Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
-  std::vector<std::string> in_names, out_names;
-  for (size_t i = 0; i < session.GetInputCount(); ++i) {
-    in_names.push_back(session.GetInputNameAllocated(i, allocator).get());
-  }
-  for (size_t i = 0; i < session.GetOutputCount(); ++i) {
-    out_names.push_back(session.GetOutputNameAllocated(i, allocator).get());
-  }
-  std::vector<const char*> in_ptrs, out_ptrs;
-  for (auto& n : in_names) in_ptrs.push_back(n.c_str());
-  for (auto& n : out_names) out_ptrs.push_back(n.c_str());
-  Ort::TypeInfo key_info = session.GetInputTypeInfo(3);
-  std::vector<int64_t> kv = key_info.GetTensorTypeAndShapeInfo().GetShape();
-  const int64_t empty[] = {1, kv[1], 0, kv[3]};
-  std::vector<Ort::Value> past;
-  for (size_t i = 3; i < in_names.size(); ++i) {
-    past.push_back(Ort::Value::CreateTensor<float>(allocator, empty, 4));
-  }
-
-  std::vector<int64_t> ids(prompt.begin(), prompt.end());
-  int64_t length = 0;
-  Timing timing;
-  for (int step = 0; step < tokens; ++step) {
-    auto start = Clock::now();
-    int64_t count = static_cast<int64_t>(ids.size());
-    std::vector<int64_t> mask(length + count, 1), positions(count);
-    for (int64_t i = 0; i < count; ++i) positions[i] = length + i;
-    const int64_t ids_shape[] = {1, count};
-    const int64_t mask_shape[] = {1, length + count};
-    std::vector<Ort::Value> inputs;
-    inputs.push_back(Ort::Value::CreateTensor<int64_t>(
-        cpu, ids.data(), ids.size(), ids_shape, 2));
-    inputs.push_back(Ort::Value::CreateTensor<int64_t>(
-        cpu, mask.data(), mask.size(), mask_shape, 2));
-    inputs.push_back(Ort::Value::CreateTensor<int64_t>(
-        cpu, positions.data(), positions.size(), ids_shape, 2));
-    for (auto& value : past) inputs.push_back(std::move(value));
-    auto outputs =
-        session.Run(Ort::RunOptions{nullptr}, in_ptrs.data(), inputs.data(),
-                    inputs.size(), out_ptrs.data(), out_ptrs.size());
-    const float* logits = outputs[0].GetTensorData<float>() + (count - 1) * 256;
-    int64_t next = std::max_element(logits, logits + 256) - logits;
-    for (size_t i = 0; i < past.size(); ++i)
-      past[i] = std::move(outputs[1 + i]);
-    length += count;
-    ids = {next};
-    double took = Seconds(start, Clock::now());
-    if (step == 0) {
-      timing.prefill_s = took;
-    } else {
-      timing.step_s.push_back(took);
-    }
-  }
-  return timing;
-}
-
 // One streamed greedy completion; the time of each token's arrival.
-Timing ApiDecode(httplib::Client& client, const std::string& name,
-                 const std::string& prompt, int tokens) {
+DecodeTiming ApiDecode(httplib::Client& client, const std::string& name,
+                       const std::string& prompt, int tokens) {
   json body = {{"model", name},
                {"prompt", prompt},
                {"max_tokens", tokens},
@@ -134,7 +72,7 @@ Timing ApiDecode(httplib::Client& client, const std::string& name,
   if (!result || result->status != 200) {
     throw std::runtime_error("streamed completion failed");
   }
-  Timing timing;
+  DecodeTiming timing;
   if (arrivals.empty()) throw std::runtime_error("no tokens streamed");
   timing.prefill_s = Seconds(start, arrivals[0]);
   for (size_t i = 1; i < arrivals.size(); ++i) {
@@ -143,11 +81,11 @@ Timing ApiDecode(httplib::Client& client, const std::string& name,
   return timing;
 }
 
-json Summary(const std::vector<Timing>& runs, size_t prompt_tokens) {
+json Summary(const std::vector<DecodeTiming>& runs, size_t prompt_tokens) {
   std::vector<double> steps, prefills;
   double decode_s = 0;
   size_t decode_tokens = 0;
-  for (const Timing& t : runs) {
+  for (const DecodeTiming& t : runs) {
     prefills.push_back(t.prefill_s);
     for (double s : t.step_s) {
       steps.push_back(s);
@@ -195,7 +133,7 @@ int main(int argc, char** argv) {
     client.set_tcp_nodelay(true);
     client.set_read_timeout(300);
 
-    std::vector<Timing> raw, api;
+    std::vector<DecodeTiming> raw, api;
     RawDecode(session, prompt, 8);  // warm-up
     ApiDecode(client, name, prompt, 8);
     for (int run = 0; run < runs; ++run) {

@@ -22,7 +22,7 @@ packages=(
   libcpp-httplib-dev libssl-dev nlohmann-json3-dev libspdlog-dev
   libcli11-dev libtoml11-dev libprotobuf-dev protobuf-compiler libi2c-dev
   libgtest-dev libgmock-dev libbenchmark-dev wrk
-  python3 python3-numpy python3-onnx python3-protobuf locales
+  python3 python3-numpy python3-onnx python3-protobuf python3-jsonschema locales
 )
 
 log() { printf 'setup: %s\n' "$*"; }
