@@ -30,19 +30,6 @@ PidTerms PidStep(const PidGains& gains, PidState& state, const PidInput& in) {
     }
   }
   terms.holding = state.holding;
-  if (state.holding && state.has_output) {
-    terms.integral = state.integral;
-    terms.unlimited = state.output;
-    terms.output = state.output;
-    return terms;
-  }
-
-  terms.proportional = gains.kp * terms.error;
-  terms.derivative = gains.kd * state.derivative;
-  double without_integral =
-      terms.proportional + terms.derivative + terms.feedforward;
-  double candidate = state.integral + gains.ki * terms.error * in.dt_s;
-
   // Slew first, then the limits: a lowered limit (a quieter cap) must
   // hold at once, not after the slew has walked down to it.
   auto limit = [&](double raw) {
@@ -53,27 +40,50 @@ PidTerms PidStep(const PidGains& gains, PidState& state, const PidInput& in) {
     }
     return std::clamp(out, gains.out_min, gains.out_max);
   };
+  if (state.holding && state.has_output) {
+    // The feedback part holds; a feedforward that moves still acts.
+    terms.integral = state.integral;
+    terms.unlimited = state.output - state.last_feedforward + in.feedforward;
+    terms.output = limit(terms.unlimited);
+    state.output = terms.output;
+    state.last_feedforward = in.feedforward;
+    return terms;
+  }
+
+  terms.proportional = gains.kp * terms.error;
+  terms.derivative = gains.kd * state.derivative;
+  double without_integral =
+      terms.proportional + terms.derivative + terms.feedforward;
+  double candidate = state.integral + gains.ki * terms.error * in.dt_s;
+
   double raw = without_integral + candidate;
   double out = limit(raw);
-  // Integrate only when the limits do not stop the output from following,
-  // or when the error pulls it back from the limit it sits on.
-  bool pushed_up = raw > out && terms.error > 0;
-  bool pushed_down = raw < out && terms.error < 0;
-  if (!pushed_up && !pushed_down) state.integral = candidate;
+  // Integrate only as far as the output can follow: up to the limit
+  // (clamp or slew) the error pushes against, never beyond it; an error
+  // that pulls back from the limit integrates freely.
+  if (raw > out && terms.error > 0) {
+    state.integral = std::max(state.integral, out - without_integral);
+  } else if (raw < out && terms.error < 0) {
+    state.integral = std::min(state.integral, out - without_integral);
+  } else {
+    state.integral = candidate;
+  }
   terms.integral = state.integral;
   terms.unlimited = without_integral + state.integral;
   terms.output = limit(terms.unlimited);
   terms.saturated = terms.output != terms.unlimited;
 
   state.output = terms.output;
+  state.last_feedforward = in.feedforward;
   state.has_output = true;
   return terms;
 }
 
-void PidReset(PidState& state, double output) {
+void PidReset(PidState& state, double output, double feedforward) {
   state = PidState{};
-  state.integral = output;
+  state.integral = output - feedforward;
   state.output = output;
+  state.last_feedforward = feedforward;
   state.has_output = true;
 }
 

@@ -15,7 +15,7 @@ struct PidGains {
   double out_max = 1;
   // Largest change of the output per second, either way; 0: no limit.
   double max_slew_per_s = 0;
-  // Hysteresis against hunting: the output holds (integral frozen) once
+  // Hysteresis against hunting: the feedback holds (integral frozen) once
   // |error| falls to `deadband / 2` and regulates again only when |error|
   // exceeds `deadband`. 0: always regulate.
   double deadband = 0;
@@ -30,6 +30,7 @@ struct PidState {
   double derivative = 0;
   double last_measurement = 0;
   double output = 0;
+  double last_feedforward = 0;
   bool started = false;     // last_measurement is set
   bool has_output = false;  // output is set: slew and hold apply
   bool holding = false;     // inside the deadband
@@ -56,12 +57,14 @@ struct PidInput {
 };
 
 // Advances `state` by one step. Anti-windup by conditional integration:
-// the integral does not grow while the output is limited (by clamp or
-// slew) in the direction the error pushes it.
+// while the output is limited (by clamp or slew) in the direction the
+// error pushes it, the integral grows only as far as makes the output
+// reach that limit, never beyond.
 PidTerms PidStep(const PidGains& gains, PidState& state, const PidInput& in);
 
-// Starts the law from `output` without a bump: the next step continues
-// from there (used when leaving failsafe at full fan).
-void PidReset(PidState& state, double output);
+// Starts the law from `output` (of which `feedforward` came from the
+// model) without a bump: the next step continues from there, as when
+// leaving failsafe at full fan.
+void PidReset(PidState& state, double output, double feedforward = 0);
 
 }  // namespace nymph::thermal

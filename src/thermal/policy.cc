@@ -91,14 +91,12 @@ void ThermalPolicy::SetSettings(const PolicySettings& settings) {
   settings_ = settings;
   // The integral of one policy means something else in another (the
   // predictive one holds only a correction to the model's duty).
-  PidReset(fan_state_, last_fan_ - last_feedforward_);
-  fan_state_.output = last_fan_;
+  PidReset(fan_state_, last_fan_, last_feedforward_);
 }
 
 void ThermalPolicy::ResumeFrom(double fan_duty) {
   last_fan_ = fan_duty;
-  PidReset(fan_state_, fan_duty - last_feedforward_);
-  fan_state_.output = fan_duty;
+  PidReset(fan_state_, fan_duty, last_feedforward_);
   model_.Interrupt();
 }
 
@@ -177,8 +175,7 @@ PolicyDecision ThermalPolicy::Decide(const PolicyInput& input) {
   } else if (throttling) {
     // Performance comes back before the fan slows down.
     fan = cap;
-    PidReset(fan_state_, cap - feedforward);
-    fan_state_.output = cap;
+    PidReset(fan_state_, cap, feedforward);
   } else {
     decision.fan_terms =
         PidStep(fan_gains, fan_state_,

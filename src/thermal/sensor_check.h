@@ -31,7 +31,7 @@ struct SensorLimits {
   double stuck_power_swing_w = 3;
   // A fan commanded at least this duty that reports 0 rpm this long has
   // stalled even if the board has not said so (the tach may lag a start).
-  double stall_duty = 0.3;
+  double stall_duty = 0.2;  // below PolicySettings::fan_min
   double stall_after_s = 5;
 };
 

@@ -44,6 +44,20 @@ TEST(Pid, Saturated_IntegralDoesNotGrowAndRecoveryIsImmediate) {
   EXPECT_DOUBLE_EQ(state.integral, 0.05);
 }
 
+TEST(Pid, ApproachingTheLimit_IntegralStopsExactlyAtIt) {
+  // e = 1: P = 0.5, I grows 0.15 a step: 0.65, 0.80, 0.95; the fourth
+  // step would give 1.1, so I grows only to 0.5, where P + I = 1.
+  PidGains gains{.kp = 0.5, .ki = 0.15, .out_min = 0, .out_max = 1};
+  PidState state;
+  for (double want : {0.65, 0.80, 0.95}) {
+    EXPECT_NEAR(PidStep(gains, state, At(61)).output, want, 1e-12);
+  }
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_NEAR(PidStep(gains, state, At(61)).output, 1.0, 1e-12);
+    EXPECT_NEAR(state.integral, 0.5, 1e-12);
+  }
+}
+
 TEST(Pid, SaturatedLow_ErrorBackTowardRange_Integrates) {
   PidGains gains{.kp = 0.1, .ki = 0.05, .out_min = 0.2, .out_max = 1};
   PidState state;
@@ -87,6 +101,15 @@ TEST(Pid, Deadband_HoldsInsideHalfAndResumesBeyondFull) {
   // 0.5 > 0.4: regulates again.
   EXPECT_NEAR(PidStep(gains, state, At(60.5)).output, 0.05, 1e-12);
   EXPECT_NEAR(PidStep(gains, state, At(59.9)).output, 0.05, 1e-12);
+}
+
+TEST(Pid, Deadband_HoldsTheFeedbackButFollowsTheFeedforward) {
+  PidGains gains{.kp = 0.1, .out_min = 0, .out_max = 1, .deadband = 0.4};
+  PidState state;
+  EXPECT_NEAR(PidStep(gains, state, {60, 61, 0.2, 1}).output, 0.3, 1e-12);
+  EXPECT_NEAR(PidStep(gains, state, {60, 60.1, 0.2, 1}).output, 0.3, 1e-12);
+  // Held feedback 0.1, feedforward now 0.5.
+  EXPECT_NEAR(PidStep(gains, state, {60, 60.1, 0.5, 1}).output, 0.6, 1e-12);
 }
 
 TEST(Pid, Derivative_OnMeasurementNotOnSetpointChange) {
