@@ -2,6 +2,9 @@
 // the groups share nothing but what ApiContext holds.
 #pragma once
 
+#include <functional>
+#include <string>
+
 #include "common/status.h"
 #include "inference/model_registry.h"
 #include "server/metrics.h"
@@ -11,6 +14,9 @@ namespace nymph {
 
 class GenerationService;
 class InferenceStats;
+namespace thermal {
+class ThermalController;
+}
 
 // 503 while the models directory is still being loaded.
 Status StillLoading();
@@ -21,6 +27,8 @@ struct ApiContext {
   InferenceStats& inference_stats;
   GenerationService& generation;
   std::string models_dir;  // for messages that tell the user where to look
+  // Appends more series to GET /metrics (the thermal gauges); may be empty.
+  std::function<void(std::string&)> render_more_metrics = {};
 };
 
 // GET /health, GET /ready, GET /metrics.
@@ -31,5 +39,8 @@ void AddModelRoutes(Router& router, const ApiContext& context);
 void AddCompletionRoutes(Router& router, const ApiContext& context);
 // POST /kv/pin, DELETE /kv/pin/{region}, GET /kv/regions, GET /kv/stats.
 void AddKvRoutes(Router& router, const ApiContext& context);
+// POST /thermal/schedule, GET /thermal/status. `thermal` must outlive the
+// router.
+void AddThermalRoutes(Router& router, thermal::ThermalController& thermal);
 
 }  // namespace nymph

@@ -24,9 +24,6 @@
 
 namespace nymph::thermal {
 
-// Used for the target's safe range until the board reports an ambient.
-constexpr double kDesignAmbientC = 35;
-
 struct ControllerOptions {
   board::Clock::duration period = std::chrono::milliseconds(1000);
   std::string log_file;  // empty: no thermal log

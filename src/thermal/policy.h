@@ -35,6 +35,9 @@ struct PolicySettings {
 
 // The card's budget: hottest zone at most 25 °C above ambient (SPEC §1).
 constexpr double kDeltaTBudgetC = 25;
+// The ambient the card is designed for (SPEC §3): used for the target's
+// safe range until the board reports an ambient, and for configuration.
+constexpr double kDesignAmbientC = 35;
 // Below ambient + this the fan would run flat out even when idle.
 constexpr double kMinTargetRiseC = 5;
 
