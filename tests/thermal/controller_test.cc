@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 namespace nymph::thermal {
 namespace {
@@ -233,6 +234,43 @@ TEST_F(ControllerTest, Apply_TargetBeyondBudget_RejectedAndUnchanged) {
   good.policy = Policy::kQuiet;
   EXPECT_TRUE(controller_.Apply(good).ok());
   EXPECT_EQ(controller_.Snapshot().settings.policy, Policy::kQuiet);
+}
+
+// The board is read from the controller's thread while the test reads
+// snapshots; the fake needs its own lock for that.
+class LockedBoard : public FakeBoard {
+ public:
+  StatusOr<BoardReadings> Read() override {
+    std::lock_guard lock(mutex);
+    now = Clock::now();
+    return FakeBoard::Read();
+  }
+  Status SetFanDuty(double duty) override {
+    std::lock_guard lock(mutex);
+    return FakeBoard::SetFanDuty(duty);
+  }
+  std::mutex mutex;
+};
+
+TEST(ThermalControllerThread, StartRunsPeriodsStopLeavesTheFanFull) {
+  LockedBoard board;
+  ControllerOptions options;
+  options.period = milliseconds(5);
+  ThermalController controller(board, {}, options, {});
+  ASSERT_TRUE(controller.Start().ok());
+  {
+    std::lock_guard lock(board.mutex);
+    ASSERT_FALSE(board.duties.empty());
+    EXPECT_EQ(board.duties.front(), 1.0) << "fan safe before any control";
+  }
+  // No timing is asserted: only that periods do happen, eventually.
+  for (int i = 0; i < 2000 && controller.Snapshot().counters.periods < 3; ++i) {
+    std::this_thread::sleep_for(milliseconds(5));
+  }
+  EXPECT_GE(controller.Snapshot().counters.periods, 3u);
+  controller.Stop();
+  std::lock_guard lock(board.mutex);
+  EXPECT_EQ(board.duties.back(), 1.0);
 }
 
 TEST(ThermalControllerLog, LinesPerPeriodAndSummary) {
