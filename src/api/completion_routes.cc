@@ -58,10 +58,13 @@ ApiResponse Streamed(const ApiRequest& http, GenerationService& service,
     const std::string head = rendered.substr(0, hole);
     const std::string tail = rendered.substr(hole + 6);
     ticket->Wait();
-    auto result = Generate(*model, request, prompt, [&](std::string_view text) {
-      std::string escaped = DumpJson(std::string(text));
-      return write(head + escaped.substr(1, escaped.size() - 2) + tail);
-    });
+    auto result = Generate(
+        *model, request, prompt,
+        [&](std::string_view text) {
+          std::string escaped = DumpJson(std::string(text));
+          return write(head + escaped.substr(1, escaped.size() - 2) + tail);
+        },
+        &service.pacer());
     if (!result.ok()) {
       // Headers are gone already; the error travels as an event.
       event({{"error",
@@ -133,8 +136,9 @@ void AddCompletionRoutes(Router& router, const ApiContext& context) {
                       std::move(*prompt), ticket);
     }
     ticket->Wait();
-    auto result = Generate(*model, *request, *prompt,
-                           [](std::string_view) { return true; });
+    auto result = Generate(
+        *model, *request, *prompt, [](std::string_view) { return true; },
+        &service.pacer());
     if (!result.ok()) return ErrorResponse(result.status());
     service.CountFinished(result->prompt_tokens, result->completion_tokens,
                           result->finish_reason);

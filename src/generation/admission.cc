@@ -1,9 +1,24 @@
 #include "generation/admission.h"
 
+#include <algorithm>
+
 namespace nymph {
 
 AdmissionGate::AdmissionGate(int max_active, int max_queued)
-    : max_active_(max_active), max_queued_(max_queued) {}
+    : max_active_(max_active),
+      max_queued_(max_queued),
+      active_limit_(max_active) {}
+
+void AdmissionGate::SetActiveLimit(int limit) {
+  std::lock_guard lock(mutex_);
+  active_limit_ = std::clamp(limit, 1, max_active_);
+  slot_freed_.notify_all();
+}
+
+int AdmissionGate::active_limit() const {
+  std::lock_guard lock(mutex_);
+  return active_limit_;
+}
 
 std::unique_ptr<AdmissionGate::Ticket> AdmissionGate::TryEnter() {
   std::lock_guard lock(mutex_);
@@ -18,7 +33,7 @@ std::unique_ptr<AdmissionGate::Ticket> AdmissionGate::TryEnter() {
 void AdmissionGate::Ticket::Wait() {
   std::unique_lock lock(gate_.mutex_);
   gate_.slot_freed_.wait(lock,
-                         [&] { return gate_.active_ < gate_.max_active_; });
+                         [&] { return gate_.active_ < gate_.active_limit_; });
   gate_.queued_--;
   gate_.active_++;
   active_ = true;

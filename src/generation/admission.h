@@ -32,6 +32,12 @@ class AdmissionGate {
   // Null when the queue is full.
   std::unique_ptr<Ticket> TryEnter();
 
+  // Lowers (or restores) how many sequences may run at once, within
+  // [1, max_active]: thermal throttling. Running sequences finish; new ones
+  // wait until the count is below the limit.
+  void SetActiveLimit(int limit);
+  int active_limit() const;
+
   int active() const;
   int queued() const;
   uint64_t rejected() const;
@@ -41,6 +47,7 @@ class AdmissionGate {
   const int max_queued_;
   mutable std::mutex mutex_;  // guards the counters
   std::condition_variable slot_freed_;
+  int active_limit_;
   int active_ = 0;
   int queued_ = 0;
   uint64_t rejected_ = 0;

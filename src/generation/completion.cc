@@ -1,6 +1,7 @@
 #include "generation/completion.h"
 
 #include <algorithm>
+#include <chrono>
 
 namespace nymph {
 namespace {
@@ -139,7 +140,8 @@ StatusOr<std::vector<int32_t>> EncodePrompt(const LanguageModel& model,
 StatusOr<CompletionResult> Generate(const LanguageModel& model,
                                     const CompletionRequest& request,
                                     const std::vector<int32_t>& prompt,
-                                    const TextSink& sink) {
+                                    const TextSink& sink,
+                                    const DecodePacer* pacer) {
   CompletionResult result;
   result.prompt_tokens = static_cast<int>(prompt.size());
 
@@ -189,8 +191,10 @@ StatusOr<CompletionResult> Generate(const LanguageModel& model,
       emitted = final_end;
     }
     if (result.completion_tokens == request.max_tokens) break;
+    const auto step_start = std::chrono::steady_clock::now();
     logits = model.lm->Forward(sequence, std::span(&token, 1));
     if (logits.ok()) fed.push_back(token);
+    if (pacer) pacer->Pause(std::chrono::steady_clock::now() - step_start);
   }
   if (!logits.ok()) return logits.status();
   if (model.prefix_cache) {

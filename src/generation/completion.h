@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "generation/decode_pacer.h"
 #include "generation/language_model.h"
 #include "generation/sampler.h"
 
@@ -47,10 +48,12 @@ using TextSink = std::function<bool(std::string_view)>;
 StatusOr<std::vector<int32_t>> EncodePrompt(const LanguageModel& model,
                                             const CompletionRequest& request);
 
-// REQUIRES: `prompt` came from EncodePrompt(model, request).
+// REQUIRES: `prompt` came from EncodePrompt(model, request). With a
+// `pacer`, decode steps are slowed as it says (thermal throttling).
 StatusOr<CompletionResult> Generate(const LanguageModel& model,
                                     const CompletionRequest& request,
                                     const std::vector<int32_t>& prompt,
-                                    const TextSink& sink);
+                                    const TextSink& sink,
+                                    const DecodePacer* pacer = nullptr);
 
 }  // namespace nymph

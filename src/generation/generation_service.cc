@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <cmath>
+
 namespace nymph {
 
 GenerationService::GenerationService(GenerationSettings settings)
@@ -47,6 +49,17 @@ std::vector<std::string> GenerationService::Names() const {
   std::vector<std::string> names;
   for (const auto& model : models_) names.push_back(model->name);
   return names;
+}
+
+void GenerationService::SetWorkFraction(double fraction) {
+  pacer_.Set(fraction);
+  const int limit = static_cast<int>(
+      std::ceil(settings_.max_active * pacer_.work_fraction()));
+  gate_.SetActiveLimit(limit);
+}
+
+GenerationService::Outlook GenerationService::outlook() const {
+  return {gate_.active(), gate_.queued(), pacer_.steps()};
 }
 
 void GenerationService::CountFinished(int prompt_tokens, int completion_tokens,

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "generation/admission.h"
+#include "generation/decode_pacer.h"
 #include "generation/language_model.h"
 
 namespace nymph {
@@ -36,6 +37,19 @@ class GenerationService {
   std::shared_ptr<const LanguageModel> Find(const std::string& name) const;
   std::vector<std::string> Names() const;
   AdmissionGate& gate() { return gate_; }
+  const DecodePacer& pacer() const { return pacer_; }
+
+  // Thermal throttling: 1 is full speed; below, fewer sequences run at
+  // once and each decodes slower (see DecodePacer).
+  void SetWorkFraction(double fraction);
+
+  // What the thermal controller forecasts from.
+  struct Outlook {
+    int active = 0;
+    int queued = 0;
+    uint64_t decode_steps = 0;  // since start; a rate comes from deltas
+  };
+  Outlook outlook() const;
 
   void CountFinished(int prompt_tokens, int completion_tokens,
                      const std::string& finish_reason);
@@ -47,6 +61,7 @@ class GenerationService {
 
   const GenerationSettings settings_;
   AdmissionGate gate_;
+  DecodePacer pacer_;
   std::atomic<bool> loaded_{false};
   mutable std::mutex mutex_;  // guards models_
   std::vector<std::shared_ptr<const LanguageModel>> models_;

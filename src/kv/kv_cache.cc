@@ -271,7 +271,8 @@ StatusOr<PinOutcome> KvCache::Pin(const PinRequest& request,
   if (auto it = regions_.find(request.region); it != regions_.end()) {
     RegionState& region = it->second;
     bool same = int64_t(region.chain.size()) == full &&
-                region.info.reserved_blocks == request.reserved_blocks;
+                int64_t(region.chain.size() + region.spare.size()) ==
+                    request.reserved_blocks;
     for (int64_t i = 0; same && i < full; ++i) {
       same = SameTokens(BlockTokens(region.chain[i]),
                         std::span(request.tokens).subspan(size_t(i) * n, n));
