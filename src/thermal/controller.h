@@ -91,6 +91,8 @@ class ThermalController {
 
   // Validates `settings` against the budget at the last measured ambient
   // and applies them from the next period; on error nothing changes.
+  // TODO: the schedule is recomputed only at the next period, so a POST's
+  // answer shows the new settings beside the previous period's schedule.
   Status Apply(const PolicySettings& settings);
 
   ThermalSnapshot Snapshot() const;

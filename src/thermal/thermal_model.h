@@ -11,6 +11,9 @@
 // parameters enter linearly, so recursive least squares with forgetting
 // tracks them from (x, P, f) samples without a model of the board.
 //
+// TODO: the identified parameters are not saved across restarts, so each
+// start forecasts from the prior until min_samples periods have passed.
+//
 // Thread safety: none; the controller owns it.
 #pragma once
 
