@@ -2,6 +2,9 @@
 // the groups share nothing but what ApiContext holds.
 #pragma once
 
+#include <functional>
+#include <string>
+
 #include "common/status.h"
 #include "inference/model_registry.h"
 #include "server/metrics.h"
@@ -13,6 +16,9 @@ class GenerationService;
 class InferenceStats;
 namespace trace {
 class Tracer;
+}
+namespace thermal {
+class ThermalController;
 }
 
 // 503 while the models directory is still being loaded.
@@ -28,6 +34,8 @@ struct ApiContext {
   std::string state_dir;
   std::string trace_out;  // configured trace file; empty: none
   size_t trace_max_bytes = 64u << 20;
+  // Appends more series to GET /metrics (the thermal gauges); may be empty.
+  std::function<void(std::string&)> render_more_metrics = {};
 };
 
 // GET /health, GET /ready, GET /metrics.
@@ -40,5 +48,8 @@ void AddCompletionRoutes(Router& router, const ApiContext& context);
 void AddKvRoutes(Router& router, const ApiContext& context);
 // POST /trace/start, POST /trace/stop (writes the Perfetto trace).
 void AddTraceRoutes(Router& router, const ApiContext& context);
+// POST /thermal/schedule, GET /thermal/status. `thermal` must outlive the
+// router.
+void AddThermalRoutes(Router& router, thermal::ThermalController& thermal);
 
 }  // namespace nymph

@@ -48,6 +48,7 @@ void AddSystemRoutes(Router& router, const ApiContext& context) {
         "# TYPE nymph_models_failed gauge\n"
         "nymph_models_failed {}\n",
         context.models.Models().size(), context.models.Failures().size());
+    if (context.render_more_metrics) context.render_more_metrics(text);
     ApiResponse response;
     response.content_type = "text/plain; version=0.0.4; charset=utf-8";
     response.body = std::move(text);

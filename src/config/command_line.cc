@@ -25,6 +25,10 @@ constexpr const char* kFooter =
     "  [generation] max_active = 2  max_queued = 8\n"
     "  [kv]     capacity_mb = 1024 (per language model; 0 = no cache)\n"
     "           block_tokens = 16  max_pinned_fraction = 0.75\n"
+    "  [board]  kind = \"none\" (sim, mcu, hwmon, none)  mcu_device = \"\"\n"
+    "           sysfs_root = \"/sys\"\n"
+    "  [thermal] policy = \"active\"  target_c = 60.0  period_ms = 1000\n"
+    "           log_file = \"\"  fan_min = 0.25  fan_max = 1.0\n"
     "  [state]  dir = \"/var/lib/nymph\"\n"
     "  [log]    level = \"info\"\n"
     "  [trace]  out = \"\"  max_mb = 64\n"
@@ -52,6 +56,8 @@ CommandLineResult ParseCommandLine(int argc, char** argv) {
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   std::string config_file, listen, models, state_dir, token_file, log_level,
       trace_out;
+  std::string config_file, listen, models, state_dir, token_file, log_level;
+  std::string board, mcu_device;
   bool http = false;
   app.add_option("--config", config_file, "TOML configuration file");
   app.add_option("--listen", listen,
@@ -68,6 +74,11 @@ CommandLineResult ParseCommandLine(int argc, char** argv) {
   app.add_option("--trace-out", trace_out,
                  "record a Perfetto trace from start-up and write it to "
                  "FILE at shutdown (open it in ui.perfetto.dev)");
+  app.add_option("--board", board,
+                 "the card's sensors and fan: sim (nymph-boardsim), mcu, "
+                 "hwmon or none (default none)");
+  app.add_option("--mcu-device", mcu_device,
+                 "serial device of the MCU, for --board mcu");
   app.add_option("--log-level", log_level,
                  "trace, debug, info, warn, error, critical or off "
                  "(default info)");
@@ -92,6 +103,8 @@ CommandLineResult ParseCommandLine(int argc, char** argv) {
     if (!token_file.empty()) config.api_token_file = token_file;
     if (!log_level.empty()) config.log_level = log_level;
     if (!trace_out.empty()) config.trace_out = trace_out;
+    if (!board.empty()) config.board_kind = board;
+    if (!mcu_device.empty()) config.mcu_device = mcu_device;
     FinalizeConfig(config);
     return {std::move(config), 0};
   } catch (const ConfigError& e) {

@@ -2,11 +2,16 @@
 
 #include <arpa/inet.h>
 
+#include <fmt/format.h>
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <map>
 #include <sstream>
+
 #include <toml.hpp>
+
+#include "thermal/policy.h"
 
 namespace nymph {
 namespace {
@@ -40,6 +45,16 @@ double FractionIn(const toml::value& v, const std::string& name) {
   if (!v.is_floating() && !v.is_integer()) Fail(name, "expected a number");
   double x = v.is_floating() ? v.as_floating() : double(v.as_integer());
   if (!(x >= 0.0 && x <= 1.0)) Fail(name, "must be between 0 and 1");
+  return x;
+}
+
+double NumberIn(const toml::value& v, const std::string& name, double lo,
+                double hi) {
+  if (!v.is_floating() && !v.is_integer()) Fail(name, "expected a number");
+  double x = v.is_floating() ? v.as_floating() : double(v.as_integer());
+  if (!(x >= lo && x <= hi)) {
+    Fail(name, fmt::format("must be between {} and {}, got {}", lo, hi, x));
+  }
   return x;
 }
 
@@ -101,6 +116,34 @@ const std::map<std::string, KeySetter>& Setters() {
       {"kv.max_pinned_fraction",
        [](const toml::value& v, const std::string& n, Config& c) {
          c.kv_max_pinned_fraction = FractionIn(v, n);
+       }},
+      {"board.kind", [](const toml::value& v, const std::string& n,
+                        Config& c) { c.board_kind = Str(v, n); }},
+      {"board.mcu_device", [](const toml::value& v, const std::string& n,
+                              Config& c) { c.mcu_device = Str(v, n); }},
+      {"board.sysfs_root", [](const toml::value& v, const std::string& n,
+                              Config& c) { c.sysfs_root = Str(v, n); }},
+      {"thermal.policy", [](const toml::value& v, const std::string& n,
+                            Config& c) { c.thermal_policy = Str(v, n); }},
+      {"thermal.target_c",
+       [](const toml::value& v, const std::string& n, Config& c) {
+         thermal::TargetRange range =
+             thermal::SafeTargetRange(thermal::kDesignAmbientC);
+         c.thermal_target_c = NumberIn(v, n, range.min_c, range.max_c);
+       }},
+      {"thermal.period_ms",
+       [](const toml::value& v, const std::string& n, Config& c) {
+         c.thermal_period_ms = static_cast<int>(IntIn(v, n, 10, 60000));
+       }},
+      {"thermal.log_file", [](const toml::value& v, const std::string& n,
+                              Config& c) { c.thermal_log_file = Str(v, n); }},
+      {"thermal.fan_min",
+       [](const toml::value& v, const std::string& n, Config& c) {
+         c.thermal_fan_min = FractionIn(v, n);
+       }},
+      {"thermal.fan_max",
+       [](const toml::value& v, const std::string& n, Config& c) {
+         c.thermal_fan_max = FractionIn(v, n);
        }},
       {"state.dir", [](const toml::value& v, const std::string& n,
                        Config& c) { c.state_dir = Str(v, n); }},
@@ -235,6 +278,21 @@ void FinalizeConfig(Config& config) {
              ") free; raise server.threads or lower the queue");
   }
   if (config.state_dir.empty()) Fail("state dir", "must not be empty");
+  const std::string kinds[] = {"sim", "mcu", "hwmon", "none"};
+  if (std::find(std::begin(kinds), std::end(kinds), config.board_kind) ==
+      std::end(kinds)) {
+    Fail("board '" + config.board_kind + "'", "use sim, mcu, hwmon or none");
+  }
+  if (config.board_kind == "mcu" && config.mcu_device.empty()) {
+    Fail("board mcu", "needs the MCU's serial device: set --mcu-device");
+  }
+  if (!thermal::ParsePolicy(config.thermal_policy)) {
+    Fail("thermal.policy '" + config.thermal_policy + "'",
+         "use one of " + thermal::PolicyNames());
+  }
+  if (config.thermal_fan_min > config.thermal_fan_max) {
+    Fail("thermal.fan_min", "must not exceed thermal.fan_max");
+  }
 }
 
 }  // namespace nymph

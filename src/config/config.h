@@ -34,6 +34,15 @@ struct Config {
   int64_t kv_capacity_mb = 1024;  // per language model; 0 turns it off
   int kv_block_tokens = 16;
   double kv_max_pinned_fraction = 0.75;
+  std::string board_kind = "none";  // sim, mcu, hwmon or none
+  std::string mcu_device;           // serial device of the MCU (mcu)
+  std::string sysfs_root = "/sys";  // hwmon, cpufreq and devfreq live here
+  std::string thermal_policy = "active";  // see POST /thermal/schedule
+  double thermal_target_c = 60;
+  int thermal_period_ms = 1000;
+  std::string thermal_log_file;  // empty: no thermal.log
+  double thermal_fan_min = 0.25;
+  double thermal_fan_max = 1.0;
   std::string state_dir = "/var/lib/nymph";
   std::string log_level = "info";
   // Set: trace from start-up and write this file at shutdown.

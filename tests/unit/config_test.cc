@@ -149,5 +149,67 @@ TEST(ParseCommandLine, HelpIsZeroAndErrorsAreTwo) {
   EXPECT_FALSE(Parse({"--log-level", "loud"}).config);
 }
 
+TEST(ApplyToml, BoardAndThermalTables) {
+  Config config;
+  ApplyToml(
+      "[board]\nkind = \"mcu\"\nmcu_device = \"/dev/ttyS3\"\n"
+      "sysfs_root = \"/tmp/sys\"\n"
+      "[thermal]\npolicy = \"quiet\"\ntarget_c = 55\nperiod_ms = 250\n"
+      "log_file = \"dist/thermal.log\"\nfan_min = 0.3\nfan_max = 0.9\n",
+      "t.toml", config);
+  EXPECT_EQ(config.board_kind, "mcu");
+  EXPECT_EQ(config.mcu_device, "/dev/ttyS3");
+  EXPECT_EQ(config.sysfs_root, "/tmp/sys");
+  EXPECT_EQ(config.thermal_policy, "quiet");
+  EXPECT_EQ(config.thermal_target_c, 55.0);
+  EXPECT_EQ(config.thermal_period_ms, 250);
+  EXPECT_EQ(config.thermal_log_file, "dist/thermal.log");
+  EXPECT_EQ(config.thermal_fan_min, 0.3);
+  EXPECT_EQ(config.thermal_fan_max, 0.9);
+  EXPECT_NO_THROW(FinalizeConfig(config));
+}
+
+TEST(ApplyToml, ThermalOutOfRange_NamesTheSetting) {
+  Config config;
+  // The design ambient is 35 °C and the budget 25 °C above it.
+  EXPECT_THROW(ApplyToml("[thermal]\ntarget_c = 61\n", "t", config),
+               ConfigError);
+  EXPECT_THROW(ApplyToml("[thermal]\nperiod_ms = 1\n", "t", config),
+               ConfigError);
+  EXPECT_THROW(ApplyToml("[thermal]\nfan_max = 2\n", "t", config), ConfigError);
+  try {
+    ApplyToml("[thermal]\ntarget_c = \"hot\"\n", "t", config);
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("thermal.target_c"),
+              std::string::npos);
+  }
+}
+
+TEST(FinalizeConfig, BoardKindPolicyAndFanOrder_Checked) {
+  Config kind;
+  kind.board_kind = "usb";
+  EXPECT_THROW(FinalizeConfig(kind), ConfigError);
+  Config mcu;
+  mcu.board_kind = "mcu";
+  EXPECT_THROW(FinalizeConfig(mcu), ConfigError) << "needs --mcu-device";
+  Config policy;
+  policy.thermal_policy = "turbo";
+  EXPECT_THROW(FinalizeConfig(policy), ConfigError);
+  Config fans;
+  fans.thermal_fan_min = 0.8;
+  fans.thermal_fan_max = 0.5;
+  EXPECT_THROW(FinalizeConfig(fans), ConfigError);
+}
+
+TEST(ParseCommandLine, BoardFlags) {
+  CommandLineResult result =
+      Parse({"--board", "mcu", "--mcu-device", "/dev/pts/7"});
+  ASSERT_TRUE(result.config);
+  EXPECT_EQ(result.config->board_kind, "mcu");
+  EXPECT_EQ(result.config->mcu_device, "/dev/pts/7");
+  EXPECT_EQ(Parse({"--board", "toaster"}).exit_code, 2);
+}
+
 }  // namespace
 }  // namespace nymph
