@@ -15,11 +15,10 @@ double NtcOhms(const NtcFrontEnd& fe, double celsius) {
 }
 
 uint16_t AdcCountsForOhms(const NtcFrontEnd& fe, double ntc_ohms) {
-  double full_scale = std::ldexp(1.0, fe.adc_bits);
+  double full_scale = std::ldexp(1.0, fe.adc_bits) - 1;
   double ratio =
       std::isinf(ntc_ohms) ? 1.0 : ntc_ohms / (ntc_ohms + fe.pullup_ohms);
-  double code = std::round(ratio * full_scale);
-  return static_cast<uint16_t>(std::clamp(code, 0.0, full_scale - 1));
+  return static_cast<uint16_t>(std::round(ratio * full_scale));
 }
 
 uint16_t NtcCounts(const NtcFrontEnd& fe, double celsius) {

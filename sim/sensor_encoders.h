@@ -20,9 +20,10 @@ struct NtcFrontEnd {
 
 // Beta equation: R(T) = R25 · exp(β · (1/T − 1/298.15 K)).
 double NtcOhms(const NtcFrontEnd& fe, double celsius);
-// Ideal ADC with rounding to the nearest code: V/Vref · 2^bits rounded,
-// clamped to 0..2^bits − 1. An open thermistor gives the top code, a short
-// gives 0.
+// Ratiometric 12-bit ADC rounding to the nearest code: counts = round(
+// R/(R + R_pullup) · (2^bits − 1)), full scale 4095 as ST's reference
+// manual writes the STM32F030's transfer function. An open thermistor
+// gives 4095, a short 0.
 uint16_t AdcCountsForOhms(const NtcFrontEnd& fe, double ntc_ohms);
 uint16_t NtcCounts(const NtcFrontEnd& fe, double celsius);
 

@@ -9,12 +9,12 @@
 namespace nymph::testing {
 
 // The divider as the schematic says: 100 kΩ NTC (β 4092 K) to ground,
-// 100 kΩ to Vref; an ideal 12-bit ADC rounding to the nearest of 4096
-// codes of Vref/4096.
+// 100 kΩ to Vref; a ratiometric 12-bit ADC whose full scale 4095 stands
+// for Vref (ST's convention), rounding to the nearest code.
 inline double ExpectedNtcCounts(double celsius) {
   double kelvin = celsius + 273.15;
   double r = 100e3 * std::exp(4092.0 * (1 / kelvin - 1 / 298.15));
-  return std::min(4095.0, std::round(4096.0 * r / (r + 100e3)));
+  return std::round(4095.0 * r / (r + 100e3));
 }
 
 // PMBus LINEAR11: bits 15..11 exponent N, 10..0 mantissa Y, both two's

@@ -169,7 +169,7 @@ TEST(FanModel, LockedRotorStopsAtAnyDuty) {
 }
 
 TEST(NtcFrontEnd, TwentyFiveDegreesIsMidScale) {
-  // R = R25 = pull-up: half of Vref, code 2048.
+  // R = R25 = pull-up: half of full scale, 2047.5, rounds to 2048.
   EXPECT_EQ(NtcCounts(NtcFrontEnd{}, 25.0), 2048);
 }
 
