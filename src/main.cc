@@ -106,14 +106,22 @@ int Run(const Config& config) {
   ModelRegistry models({config.intra_op_threads, config.inter_op_threads});
   HttpMetrics http_metrics;
   InferenceStats inference_stats;
-  GenerationService generation(
-      {config.generation_max_active, config.generation_max_queued});
+  GenerationSettings generation_settings;
+  generation_settings.max_active = config.generation_max_active;
+  generation_settings.max_queued = config.generation_max_queued;
+  generation_settings.kv.capacity_bytes =
+      static_cast<size_t>(config.kv_capacity_mb) << 20;
+  generation_settings.kv.max_pinned_fraction = config.kv_max_pinned_fraction;
+  generation_settings.kv_block_tokens = config.kv_block_tokens;
+  generation_settings.kv_state_dir = config.state_dir + "/kv";
+  GenerationService generation(generation_settings);
   ApiContext context{models, http_metrics, inference_stats, generation,
                      config.models_dir};
   Router router;
   AddSystemRoutes(router, context);
   AddModelRoutes(router, context);
   AddCompletionRoutes(router, context);
+  AddKvRoutes(router, context);
 
   HttpServer server(
       {config.listen, config.plain_http, tls, config.max_body_bytes,

@@ -22,7 +22,8 @@ json Choice(std::string_view text, const json& finish_reason) {
 json Usage(const CompletionResult& result) {
   return {{"prompt_tokens", result.prompt_tokens},
           {"completion_tokens", result.completion_tokens},
-          {"total_tokens", result.prompt_tokens + result.completion_tokens}};
+          {"total_tokens", result.prompt_tokens + result.completion_tokens},
+          {"prompt_tokens_details", {{"cached_tokens", result.cached_tokens}}}};
 }
 
 // The fields every response and stream chunk carries.
@@ -107,6 +108,16 @@ void AddCompletionRoutes(Router& router, const ApiContext& context) {
     // still be answered (a stream has sent its 200 by the time it runs).
     auto prompt = EncodePrompt(*model, *request);
     if (!prompt.ok()) return ErrorResponse(prompt.status());
+    if (!request->kv_region.empty()) {
+      if (!model->prefix_cache) {
+        return ErrorResponse(Status(
+            ErrorKind::kNotFound, "region_not_found",
+            "kv_region given but the model has no KV cache (kv.capacity_mb)"));
+      }
+      Status region =
+          model->prefix_cache->cache().CheckRegion(request->kv_region);
+      if (!region.ok()) return ErrorResponse(region);
+    }
     std::shared_ptr<AdmissionGate::Ticket> ticket = service.gate().TryEnter();
     if (!ticket) {
       ApiResponse busy = ErrorResponse(

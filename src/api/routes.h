@@ -29,5 +29,7 @@ void AddSystemRoutes(Router& router, const ApiContext& context);
 void AddModelRoutes(Router& router, const ApiContext& context);
 // POST /v1/completions (OpenAI's shape; "stream": true for SSE).
 void AddCompletionRoutes(Router& router, const ApiContext& context);
+// POST /kv/pin, DELETE /kv/pin/{region}, GET /kv/regions, GET /kv/stats.
+void AddKvRoutes(Router& router, const ApiContext& context);
 
 }  // namespace nymph

@@ -10,13 +10,14 @@
 namespace nymph {
 
 enum class ErrorKind {
-  kBadRequest,     // malformed input: not JSON, wrong JSON types
-  kUnprocessable,  // well-formed input that makes no sense for the target
-  kNotFound,       // unknown model, route or resource
-  kConflict,       // state does not allow the operation
-  kOverloaded,     // too much work queued; retry later
-  kUnavailable,    // not ready (still loading, board unreachable)
-  kInternal,       // a bug or an unexpected runtime failure
+  kBadRequest,           // malformed input: not JSON, wrong JSON types
+  kUnprocessable,        // well-formed input that makes no sense for the target
+  kNotFound,             // unknown model, route or resource
+  kConflict,             // state does not allow the operation
+  kOverloaded,           // too much work queued; retry later
+  kUnavailable,          // not ready (still loading, board unreachable)
+  kInsufficientStorage,  // a fixed pool (the KV cache) has no room
+  kInternal,             // a bug or an unexpected runtime failure
 };
 
 class Status {

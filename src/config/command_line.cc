@@ -23,6 +23,8 @@ constexpr const char* kFooter =
     "           max_body_bytes = 8388608  threads = 32\n"
     "  [models] dir = \"models\"  intra_op_threads = 1  inter_op_threads = 1\n"
     "  [generation] max_active = 2  max_queued = 8\n"
+    "  [kv]     capacity_mb = 1024 (per language model; 0 = no cache)\n"
+    "           block_tokens = 16  max_pinned_fraction = 0.75\n"
     "  [state]  dir = \"/var/lib/nymph\"\n"
     "  [log]    level = \"info\"\n"
     "\nThe API token may also come from the NYMPH_API_TOKEN environment\n"

@@ -36,6 +36,13 @@ bool Bool(const toml::value& v, const std::string& name) {
   return v.as_boolean();
 }
 
+double FractionIn(const toml::value& v, const std::string& name) {
+  if (!v.is_floating() && !v.is_integer()) Fail(name, "expected a number");
+  double x = v.is_floating() ? v.as_floating() : double(v.as_integer());
+  if (!(x >= 0.0 && x <= 1.0)) Fail(name, "must be between 0 and 1");
+  return x;
+}
+
 using KeySetter = void (*)(const toml::value&, const std::string& name,
                            Config&);
 
@@ -82,6 +89,18 @@ const std::map<std::string, KeySetter>& Setters() {
       {"generation.max_queued",
        [](const toml::value& v, const std::string& n, Config& c) {
          c.generation_max_queued = static_cast<int>(IntIn(v, n, 0, 4096));
+       }},
+      {"kv.capacity_mb",
+       [](const toml::value& v, const std::string& n, Config& c) {
+         c.kv_capacity_mb = IntIn(v, n, 0, 1 << 20);
+       }},
+      {"kv.block_tokens",
+       [](const toml::value& v, const std::string& n, Config& c) {
+         c.kv_block_tokens = static_cast<int>(IntIn(v, n, 1, 4096));
+       }},
+      {"kv.max_pinned_fraction",
+       [](const toml::value& v, const std::string& n, Config& c) {
+         c.kv_max_pinned_fraction = FractionIn(v, n);
        }},
       {"state.dir", [](const toml::value& v, const std::string& n,
                        Config& c) { c.state_dir = Str(v, n); }},

@@ -31,6 +31,9 @@ struct Config {
   int inter_op_threads = 1;
   int generation_max_active = 2;  // sequences decoding at once
   int generation_max_queued = 8;  // waiting beyond those; more get 429
+  int64_t kv_capacity_mb = 1024;  // per language model; 0 turns it off
+  int kv_block_tokens = 16;
+  double kv_max_pinned_fraction = 0.75;
   std::string state_dir = "/var/lib/nymph";
   std::string log_level = "info";
 };

@@ -51,6 +51,10 @@ StatusOr<std::unique_ptr<CausalLm>> CausalLm::Load(
     Ort::TypeInfo key_type = session.GetInputTypeInfo(key_index);
     std::vector<int64_t> key_shape =
         key_type.GetTensorTypeAndShapeInfo().GetShape();
+    if (key_type.GetTensorTypeAndShapeInfo().GetElementType() !=
+        ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT) {
+      return BadLayout("past keys and values must be float32");
+    }
     if (key_shape.size() != 4 || key_shape[1] <= 0 || key_shape[3] <= 0) {
       return BadLayout(
           "past keys must be [batch, kv_heads, past, head_dim] "
@@ -79,15 +83,25 @@ StatusOr<std::unique_ptr<CausalLm>> CausalLm::Load(
   return lm;
 }
 
-CausalLm::Sequence CausalLm::NewSequence() const {
+CausalLm::Sequence CausalLm::NewSequence(int64_t length) const {
   Sequence sequence;
   Ort::AllocatorWithDefaultOptions allocator;
-  const int64_t empty_shape[] = {1, shape_.kv_heads, 0, shape_.head_dim};
+  const int64_t shape[] = {1, shape_.kv_heads, length, shape_.head_dim};
   for (int i = 0; i < 2 * shape_.layers; ++i) {
     sequence.past_.push_back(
-        Ort::Value::CreateTensor<float>(allocator, empty_shape, 4));
+        Ort::Value::CreateTensor<float>(allocator, shape, 4));
   }
+  sequence.length_ = length;
   return sequence;
+}
+
+kv::PastView CausalLm::Sequence::past_view() {
+  kv::PastView view;
+  for (Ort::Value& tensor : past_) {
+    view.tensors.push_back(tensor.GetTensorMutableData<float>());
+  }
+  view.length = length_;
+  return view;
 }
 
 StatusOr<std::vector<float>> CausalLm::Forward(

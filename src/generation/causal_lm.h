@@ -18,6 +18,7 @@
 
 #include "common/status.h"
 #include "inference/onnx_model.h"
+#include "kv/kv_geometry.h"
 
 namespace nymph {
 
@@ -35,6 +36,8 @@ class CausalLm {
   class Sequence {
    public:
     int64_t length() const { return length_; }
+    // The cache as plain memory, for copying blocks in and out.
+    kv::PastView past_view();
 
    private:
     friend class CausalLm;
@@ -47,7 +50,12 @@ class CausalLm {
       Ort::Env& env, const std::string& path, const SessionSettings& settings);
 
   const LmShape& shape() const { return shape_; }
-  Sequence NewSequence() const;
+  // A sequence of `length` cached positions whose keys and values the
+  // caller writes through past_view() before the first Forward().
+  Sequence NewSequence(int64_t length = 0) const;
+  kv::KvGeometry geometry(int block_tokens) const {
+    return {shape_.layers, shape_.kv_heads, shape_.head_dim, block_tokens};
+  }
 
   // Runs `tokens` after those already in `sequence`, extends its cache and
   // returns the logits of the last token (vocab floats).

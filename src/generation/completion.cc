@@ -110,6 +110,14 @@ StatusOr<CompletionRequest> ParseCompletionRequest(const json& body,
     if (!it->is_boolean()) return BadType("stream", "true or false");
     request.stream = it->get<bool>();
   }
+  if (auto it = body.find("kv_region"); it != body.end()) {
+    if (!it->is_string()) return BadType("kv_region", "a region name");
+    request.kv_region = it->get<std::string>();
+    if (!kv::IsValidRegionName(request.kv_region)) {
+      return Status(ErrorKind::kUnprocessable, "invalid_region_name",
+                    "kv_region must match [A-Za-z0-9_.-]{1,64}");
+    }
+  }
   return request;
 }
 
@@ -135,8 +143,16 @@ StatusOr<CompletionResult> Generate(const LanguageModel& model,
   CompletionResult result;
   result.prompt_tokens = static_cast<int>(prompt.size());
 
-  CausalLm::Sequence sequence = model.lm->NewSequence();
-  auto logits = model.lm->Forward(sequence, prompt);
+  int64_t cached = 0;
+  CausalLm::Sequence sequence =
+      model.prefix_cache
+          ? model.prefix_cache->Begin(prompt, request.kv_region, cached)
+          : model.lm->NewSequence();
+  result.cached_tokens = static_cast<int>(cached);
+  // The tokens whose KV `sequence` holds, for the cache at the end.
+  std::vector<int32_t> fed(prompt);
+  auto logits = model.lm->Forward(
+      sequence, std::span(prompt).subspan(static_cast<size_t>(cached)));
   Sampler sampler(request.sampling);
   std::string text;    // everything generated
   size_t emitted = 0;  // bytes of `text` already given to the sink
@@ -174,8 +190,12 @@ StatusOr<CompletionResult> Generate(const LanguageModel& model,
     }
     if (result.completion_tokens == request.max_tokens) break;
     logits = model.lm->Forward(sequence, std::span(&token, 1));
+    if (logits.ok()) fed.push_back(token);
   }
   if (!logits.ok()) return logits.status();
+  if (model.prefix_cache) {
+    model.prefix_cache->Finish(fed, sequence, request.kv_region);
+  }
   if (result.finish_reason != "cancelled" && text.size() > emitted) {
     sink(std::string_view(text).substr(emitted));
   }

@@ -21,6 +21,7 @@ struct CompletionRequest {
   SamplingParams sampling;
   std::vector<std::string> stop;
   bool stream = false;
+  std::string kv_region;  // a pinned region this request belongs to
 };
 
 // Checks types and ranges (400 for wrong JSON types, 422 for values out of
@@ -33,6 +34,7 @@ struct CompletionResult {
   std::string finish_reason;  // "stop", "length" or "cancelled"
   int prompt_tokens = 0;
   int completion_tokens = 0;
+  int cached_tokens = 0;  // prompt tokens whose KV came from the cache
 };
 
 // Receives text as it becomes final (never part of a stop sequence, never

@@ -1,15 +1,33 @@
 #include "generation/generation_service.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 namespace nymph {
 
 GenerationService::GenerationService(GenerationSettings settings)
-    : gate_(settings.max_active, settings.max_queued) {}
+    : settings_(settings), gate_(settings.max_active, settings.max_queued) {}
 
 void GenerationService::Load(Ort::Env& env, const std::string& dir,
                              const SessionSettings& session_settings) {
   auto loaded = LoadLanguageModels(env, dir, session_settings);
+  for (auto& model : loaded) {
+    const auto geometry = model->lm->geometry(settings_.kv_block_tokens);
+    if (settings_.kv.capacity_bytes < geometry.block_bytes()) continue;
+    std::string region_dir;
+    if (!settings_.kv_state_dir.empty()) {
+      region_dir = settings_.kv_state_dir + "/" + model->name;
+    }
+    model->prefix_cache =
+        std::make_unique<PrefixCache>(*model->lm, settings_.kv_block_tokens,
+                                      settings_.kv, region_dir, model->sha256);
+    const auto& cache = model->prefix_cache->cache();
+    spdlog::info(
+        "kv: {}: {} blocks of {} tokens ({} KiB each, {} bytes per token)",
+        model->name, cache.total_blocks(), geometry.block_tokens,
+        geometry.block_bytes() / 1024, geometry.bytes_per_token());
+    model->prefix_cache->RestoreRegions();
+  }
   std::lock_guard lock(mutex_);
   for (auto& model : loaded) models_.push_back(std::move(model));
   loaded_ = true;
@@ -65,6 +83,57 @@ void GenerationService::Render(std::string& out) const {
       gate_.active(), gate_.queued(), gate_.rejected(), prompt_tokens_.load(),
       completion_tokens_.load(), finished_stop_.load(), finished_length_.load(),
       cancelled_.load());
+  RenderKv(out);
+}
+
+void GenerationService::RenderKv(std::string& out) const {
+  std::lock_guard lock(mutex_);
+  struct Family {
+    const char* name;
+    const char* type;
+    const char* help;
+    double (*value)(const kv::KvStats&);
+  };
+  static const Family families[] = {
+      {"nymph_kv_blocks_total", "gauge", "Blocks in the KV pool.",
+       [](const kv::KvStats& s) { return double(s.blocks_total); }},
+      {"nymph_kv_blocks_used", "gauge",
+       "Blocks holding KV or reserved by a region.",
+       [](const kv::KvStats& s) {
+         return double(s.blocks_total - s.blocks_free);
+       }},
+      {"nymph_kv_blocks_pinned", "gauge", "Blocks held by pinned regions.",
+       [](const kv::KvStats& s) { return double(s.blocks_pinned); }},
+      {"nymph_kv_block_bytes", "gauge", "Bytes per KV block.",
+       [](const kv::KvStats& s) { return double(s.block_bytes); }},
+      {"nymph_kv_regions", "gauge", "Pinned regions.",
+       [](const kv::KvStats& s) { return double(s.regions); }},
+      {"nymph_kv_hit_tokens_total", "counter",
+       "Prompt tokens whose KV came from the cache.",
+       [](const kv::KvStats& s) { return double(s.hit_tokens); }},
+      {"nymph_kv_miss_tokens_total", "counter", "Prompt tokens computed.",
+       [](const kv::KvStats& s) { return double(s.miss_tokens); }},
+      {"nymph_kv_hit_rate", "gauge",
+       "hit_tokens / (hit_tokens + miss_tokens) since start.",
+       [](const kv::KvStats& s) { return s.hit_rate(); }},
+      {"nymph_kv_evictions_total", "counter",
+       "Cached blocks evicted to make room.",
+       [](const kv::KvStats& s) { return double(s.evictions); }},
+  };
+  std::vector<std::pair<std::string, kv::KvStats>> stats;
+  for (const auto& model : models_) {
+    if (model->prefix_cache) {
+      stats.emplace_back(model->name, model->prefix_cache->cache().Stats());
+    }
+  }
+  for (const Family& family : families) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", family.name, family.help,
+                       family.name, family.type);
+    for (const auto& [name, s] : stats) {
+      out += fmt::format("{}{{model=\"{}\"}} {}\n", family.name, name,
+                         family.value(s));
+    }
+  }
 }
 
 }  // namespace nymph

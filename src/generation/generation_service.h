@@ -19,6 +19,10 @@ namespace nymph {
 struct GenerationSettings {
   int max_active = 2;   // sequences decoding at once
   int max_queued = 16;  // waiting beyond those; more get 429
+  // KV cache of each language model; capacity 0 turns it off.
+  kv::KvSettings kv;
+  int kv_block_tokens = 16;
+  std::string kv_state_dir;  // pinned regions live under <this>/<model>
 };
 
 class GenerationService {
@@ -35,10 +39,13 @@ class GenerationService {
 
   void CountFinished(int prompt_tokens, int completion_tokens,
                      const std::string& finish_reason);
-  // Appends nymph_generation_* metrics.
+  // Appends nymph_generation_* and nymph_kv_* metrics.
   void Render(std::string& out) const;
 
  private:
+  void RenderKv(std::string& out) const;
+
+  const GenerationSettings settings_;
   AdmissionGate gate_;
   std::atomic<bool> loaded_{false};
   mutable std::mutex mutex_;  // guards models_

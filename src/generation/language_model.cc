@@ -6,6 +6,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "common/sha256.h"
+
 namespace nymph {
 namespace {
 
@@ -46,6 +48,9 @@ StatusOr<std::unique_ptr<LanguageModel>> LoadOne(
                std::to_string(model->tokenizer->vocab_size()) + " tokens");
   }
   model->lm = std::move(*lm);
+  auto sha256 = Sha256OfFile(onnx.string());
+  if (!sha256.ok()) return sha256.status();
+  model->sha256 = *sha256;
   return model;
 }
 

@@ -8,15 +8,18 @@
 #include <vector>
 
 #include "generation/causal_lm.h"
+#include "generation/prefix_cache.h"
 #include "generation/tokenizer.h"
 
 namespace nymph {
 
 struct LanguageModel {
   std::string name;
+  std::string sha256;  // of the .onnx file; pinned regions are tied to it
   int context_length = 0;
   std::unique_ptr<Tokenizer> tokenizer;
   std::unique_ptr<CausalLm> lm;
+  std::unique_ptr<PrefixCache> prefix_cache;  // null when kv is disabled
 };
 
 // Loads the language models of `dir`. Files without a manifest are not

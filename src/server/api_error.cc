@@ -18,6 +18,8 @@ int HttpStatusOf(ErrorKind kind) {
       return 429;
     case ErrorKind::kUnavailable:
       return 503;
+    case ErrorKind::kInsufficientStorage:
+      return 507;
     case ErrorKind::kInternal:
       return 500;
   }

@@ -1,6 +1,7 @@
 // The bundled language model through CausalLm: KV-cached decoding must give
 // the logits of a full recompute without cache at every step.
 #include "generation/causal_lm.h"
+#include "generation/prefix_cache.h"
 
 #include <gtest/gtest.h>
 
@@ -67,6 +68,43 @@ TEST_F(CausalLmTest, CachedGreedyDecode_EqualsRecomputeWithoutCache) {
       EXPECT_EQ(cached.length(), static_cast<int64_t>(tokens.size()));
     }
   }
+}
+
+}  // namespace
+}  // namespace nymph
+
+namespace nymph {
+namespace {
+
+// A prompt whose first blocks come from the paged cache (copied out of the
+// pool into fresh past tensors) gives the logits of a full recompute.
+TEST_F(CausalLmTest, PrefixFromThePagedCache_EqualsRecomputeWithoutCache) {
+  ByteTokenizer tokenizer;
+  PrefixCache prefix(*lm_, 16, {size_t{64} << 20, 0.5}, "", "");
+  const std::string shared =
+      "And it came to pass, when men began to multiply on the face of the "
+      "earth, and daughters were born unto them,";  // 110 bytes: 6 blocks
+  std::vector<int32_t> first = tokenizer.Encode(shared + " that the sons");
+  int64_t cached = -1;
+  CausalLm::Sequence sequence = prefix.Begin(first, "", cached);
+  EXPECT_EQ(cached, 0);
+  ASSERT_TRUE(lm_->Forward(sequence, first).ok());
+  prefix.Finish(first, sequence, "");
+
+  std::vector<int32_t> second = tokenizer.Encode(shared + " and the LORD");
+  CausalLm::Sequence reused = prefix.Begin(second, "", cached);
+  EXPECT_EQ(cached, 16 * (110 / 16));
+  auto logits = lm_->Forward(
+      reused, std::span(second).subspan(static_cast<size_t>(cached)));
+  ASSERT_TRUE(logits.ok());
+  CausalLm::Sequence fresh = lm_->NewSequence();
+  auto full = lm_->Forward(fresh, second);
+  ASSERT_TRUE(full.ok());
+  float worst = 0;
+  for (size_t i = 0; i < full->size(); ++i) {
+    worst = std::max(worst, std::fabs((*full)[i] - (*logits)[i]));
+  }
+  EXPECT_LT(worst, 1e-4f);
 }
 
 }  // namespace

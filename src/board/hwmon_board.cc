@@ -1,0 +1,243 @@
+#include "board/hwmon_board.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cmath>
+#include <set>
+#include <system_error>
+
+#include "board/sysfs_file.h"
+
+namespace nymph::board {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Every hwmon chip under the root, as (name, attribute directory) pairs.
+// Kernels before 3.x kept the attributes in hwmonN/device/; both appear in
+// the field, so both are looked at.
+std::multimap<std::string, fs::path> ListChips(const fs::path& sysfs_root) {
+  std::multimap<std::string, fs::path> chips;
+  std::error_code error;
+  for (const fs::directory_entry& entry :
+       fs::directory_iterator(sysfs_root / "class/hwmon", error)) {
+    for (const fs::path& dir : {entry.path(), entry.path() / "device"}) {
+      StatusOr<std::string> name = ReadSysfsText(dir / "name");
+      if (name.ok()) {
+        chips.emplace(*name, dir);
+        break;
+      }
+    }
+  }
+  return chips;
+}
+
+std::string NamesText(const std::multimap<std::string, fs::path>& chips) {
+  if (chips.empty()) return "none";
+  std::string text;
+  for (const auto& [name, dir] : chips) {
+    if (!text.empty()) text += ", ";
+    text += name + " (" + dir.string() + ")";
+  }
+  return text;
+}
+
+// Reads an integer attribute scaled to SI units, checking the plausible
+// range when one is given. On failure appends to `fault` and returns empty.
+std::optional<double> ReadScaled(const fs::path& path, double scale,
+                                 const std::string& what,
+                                 const std::optional<PlausibleRange>& range,
+                                 const char* unit, std::string& fault) {
+  StatusOr<int64_t> raw = ReadSysfsInteger(path);
+  Status status = raw.ok() ? Status() : raw.status();
+  const double value = raw.ok() ? static_cast<double>(*raw) * scale : 0.0;
+  if (status.ok() && range) {
+    status = CheckRailRange(what, value, *range, unit);
+  }
+  if (status.ok()) return value;
+  if (!fault.empty()) fault += "; ";
+  fault += status.message();
+  return std::nullopt;
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<HwmonBoard>> HwmonBoard::Open(HwmonConfig config) {
+  std::set<std::string> wanted;
+  for (const HwmonZone& zone : config.zones) wanted.insert(zone.chip);
+  if (config.fan) wanted.insert(config.fan->chip);
+  for (const HwmonRail& rail : config.rails) wanted.insert(rail.chip);
+
+  const std::multimap<std::string, fs::path> chips =
+      ListChips(config.sysfs_root);
+  std::map<std::string, fs::path> chip_dirs;
+  for (const std::string& name : wanted) {
+    const size_t count = chips.count(name);
+    if (count == 0) {
+      return Status(ErrorKind::kUnavailable, "hwmon_chip_missing",
+                    "no hwmon chip named '" + name + "' under " +
+                        (config.sysfs_root / "class/hwmon").string() +
+                        "; chips found: " + NamesText(chips) +
+                        ". Load its driver or fix the chip name in the "
+                        "board configuration");
+    }
+    // TODO: two chips of the same name (two identical controllers) cannot
+    // be told apart yet; that needs matching on the device path as well.
+    if (count > 1) {
+      return Status(ErrorKind::kUnavailable, "hwmon_chip_ambiguous",
+                    std::to_string(count) + " hwmon chips are named '" + name +
+                        "'; chips found: " + NamesText(chips));
+    }
+    chip_dirs.emplace(name, chips.find(name)->second);
+  }
+  return std::unique_ptr<HwmonBoard>(
+      new HwmonBoard(std::move(config), std::move(chip_dirs)));
+}
+
+HwmonBoard::HwmonBoard(HwmonConfig config,
+                       std::map<std::string, fs::path> chip_dirs)
+    : config_(std::move(config)), chip_dirs_(std::move(chip_dirs)) {
+  if (!config_.fan) return;
+  const std::string pwm = "pwm" + std::to_string(config_.fan->pwm);
+  StatusOr<int64_t> duty = ReadSysfsInteger(Attribute(config_.fan->chip, pwm));
+  if (duty.ok()) original_pwm_ = *duty;
+  // Chips whose PWM is always manual have no pwmN_enable.
+  StatusOr<int64_t> enable =
+      ReadSysfsInteger(Attribute(config_.fan->chip, pwm + "_enable"));
+  if (enable.ok()) original_pwm_enable_ = *enable;
+}
+
+HwmonBoard::~HwmonBoard() { RestoreFanControl(); }
+
+fs::path HwmonBoard::Attribute(const std::string& chip,
+                               const std::string& name) const {
+  return chip_dirs_.at(chip) / name;
+}
+
+std::string HwmonBoard::Describe() const {
+  std::string text = "hwmon under " + config_.sysfs_root.string() + ":";
+  for (const auto& [name, dir] : chip_dirs_) {
+    text += " " + name + "=" + dir.string();
+  }
+  return text;
+}
+
+TemperatureReading HwmonBoard::ReadZone(const HwmonZone& zone) const {
+  TemperatureReading reading;
+  reading.zone = zone.zone;
+  const std::string file = "temp" + std::to_string(zone.temp) + "_input";
+  StatusOr<int64_t> millidegrees = ReadSysfsInteger(Attribute(zone.chip, file));
+  if (millidegrees.ok()) {
+    reading.celsius = static_cast<double>(*millidegrees) / 1000.0;
+  } else {
+    reading.fault = millidegrees.status().message();
+  }
+  return reading;
+}
+
+FanReading HwmonBoard::ReadFan() const {
+  FanReading reading;
+  if (!config_.fan) {
+    reading.fault = "no fan is configured for this board";
+    return reading;
+  }
+  const HwmonFan& fan = *config_.fan;
+  StatusOr<int64_t> pwm =
+      ReadSysfsInteger(Attribute(fan.chip, "pwm" + std::to_string(fan.pwm)));
+  if (pwm.ok()) {
+    reading.duty = static_cast<double>(*pwm) / 255.0;
+  } else {
+    reading.fault = pwm.status().message();
+  }
+  const std::string file = "fan" + std::to_string(fan.fan) + "_input";
+  StatusOr<int64_t> rpm = ReadSysfsInteger(Attribute(fan.chip, file));
+  if (!rpm.ok()) {
+    if (!reading.fault.empty()) reading.fault += "; ";
+    reading.fault += rpm.status().message();
+  } else if (*rpm == 0 && reading.duty.value_or(0.0) > 0.0) {
+    reading.fault = "stalled: 0 RPM at " +
+                    std::to_string(std::lround(*reading.duty * 100)) + "% duty";
+  } else if (reading.fault.empty()) {
+    reading.rpm = static_cast<double>(*rpm);
+  }
+  return reading;
+}
+
+RailReading HwmonBoard::ReadRail(const HwmonRail& rail) const {
+  RailReading reading;
+  reading.rail = rail.rail;
+  auto read = [&](const std::optional<int>& index, const char* kind,
+                  const char* quantity, double scale,
+                  const std::optional<PlausibleRange>& range,
+                  const char* unit) -> std::optional<double> {
+    if (!index) return std::nullopt;
+    const std::string file =
+        std::string(kind) + std::to_string(*index) + "_input";
+    return ReadScaled(Attribute(rail.chip, file), scale,
+                      rail.rail + " " + quantity, range, unit, reading.fault);
+  };
+  reading.volts_in = read(rail.volts_in, "in", "input voltage", 1e-3,
+                          rail.volts_in_range, "V");
+  reading.volts_out = read(rail.volts_out, "in", "output voltage", 1e-3,
+                           rail.volts_out_range, "V");
+  reading.amps_out = read(rail.amps_out, "curr", "output current", 1e-3,
+                          rail.amps_out_range, "A");
+  reading.watts_out = read(rail.watts_out, "power", "output power", 1e-6,
+                           rail.watts_out_range, "W");
+  return reading;
+}
+
+StatusOr<BoardReadings> HwmonBoard::Read() {
+  BoardReadings readings;
+  readings.taken = Clock::now();
+  for (const HwmonZone& zone : config_.zones) {
+    readings.zones.push_back(ReadZone(zone));
+  }
+  readings.fan = ReadFan();
+  for (const HwmonRail& rail : config_.rails) {
+    readings.rails.push_back(ReadRail(rail));
+  }
+  return readings;
+}
+
+Status HwmonBoard::SetFanDuty(double duty) {
+  if (!config_.fan) {
+    return Status(ErrorKind::kUnavailable, "no_fan",
+                  "this hwmon board has no fan configured; add one to the "
+                  "board configuration to control it");
+  }
+  if (!(duty >= 0.0 && duty <= 1.0)) {
+    return Status(
+        ErrorKind::kUnprocessable, "duty_out_of_range",
+        "fan duty must be between 0 and 1, got " + std::to_string(duty));
+  }
+  const HwmonFan& fan = *config_.fan;
+  const std::string pwm = "pwm" + std::to_string(fan.pwm);
+  if (!took_fan_control_ && original_pwm_enable_ != 1) {
+    // The duty written below only holds in manual mode.
+    Status manual = WriteSysfsText(Attribute(fan.chip, pwm + "_enable"), "1");
+    if (!manual.ok()) return manual;
+  }
+  took_fan_control_ = true;
+  return WriteSysfsText(Attribute(fan.chip, pwm),
+                        std::to_string(std::lround(duty * 255.0)));
+}
+
+void HwmonBoard::RestoreFanControl() {
+  if (!took_fan_control_) return;
+  const HwmonFan& fan = *config_.fan;
+  const std::string pwm = "pwm" + std::to_string(fan.pwm);
+  // Duty first, while still manual, then hand control back.
+  std::vector<std::pair<std::string, std::optional<int64_t>>> writes = {
+      {pwm, original_pwm_}, {pwm + "_enable", original_pwm_enable_}};
+  for (const auto& [name, value] : writes) {
+    if (!value) continue;
+    Status status =
+        WriteSysfsText(Attribute(fan.chip, name), std::to_string(*value));
+    if (!status.ok()) {
+      spdlog::warn("hwmon: fan control not handed back: {}", status.message());
+    }
+  }
+}
+
+}  // namespace nymph::board
