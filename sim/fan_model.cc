@@ -12,6 +12,10 @@ void FanModel::Step(double dt_s, double duty, bool rotor_locked) {
   } else if (duty >= params_.start_duty) {
     spinning_ = true;
   }
+  if (rotor_locked) {
+    rpm_ = 0;  // held: it does not coast
+    return;
+  }
   double target = spinning_ ? params_.full_rpm * duty : 0.0;
   // Exact solution of the lag over dt, so any dt is stable.
   rpm_ += (target - rpm_) * (1.0 - std::exp(-dt_s / params_.time_constant_s));

@@ -1,7 +1,7 @@
 // The 50 mm PWM blower: its speed follows the duty with a first-order lag;
 // below a minimum duty a running fan stalls, and a stopped one needs a
 // higher duty to start again (static friction), hence the hysteresis. A
-// locked rotor (fault injection) stops it whatever the duty.
+// locked rotor (fault injection) stops it at once, whatever the duty.
 #pragma once
 
 namespace nymph::sim {

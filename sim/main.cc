@@ -208,13 +208,15 @@ int Run(const Options& options) {
     }
     poll(fds.data(), fds.size(), 5);
     now = Now();
+    // The firmware sets the card's inputs (fan duty, locked rotor) before
+    // the physics runs on them.
+    firmware.Tick(now);
     card.Advance((now - last_step) * options.time_scale);
     last_step = now;
     if (now - last_load_sample >= kLoadSampleEveryS) {
       load.Sample(card);
       last_load_sample = now;
     }
-    firmware.Tick(now);
     if (fds[0].revents & POLLIN) {
       signalfd_siginfo info{};
       if (read(signals, &info, sizeof info) > 0) {

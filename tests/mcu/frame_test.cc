@@ -63,6 +63,12 @@ TEST(EncodeFrame, LayoutIsSyncLengthSeqCommandPayloadCrcLittleEndian) {
   EXPECT_EQ(bytes[8], crc >> 8);
 }
 
+TEST(EncodeFrame, HeartbeatExampleOfTheProtocolDocument) {
+  // docs/mcu-protocol.md; the CRC bytes come from a separate Python loop.
+  std::vector<uint8_t> expected = {0xA5, 0x5A, 0x00, 0x05, 0x02, 0x2B, 0x13};
+  EXPECT_EQ(EncodeFrame({5, 0x02, {}}), expected);
+}
+
 TEST(FrameDecoder, RoundTripsEveryPayloadSize) {
   FrameDecoder decoder;
   for (size_t size = 0; size <= kMaxPayload; ++size) {
