@@ -56,7 +56,6 @@ CommandLineResult ParseCommandLine(int argc, char** argv) {
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   std::string config_file, listen, models, state_dir, token_file, log_level,
       trace_out;
-  std::string config_file, listen, models, state_dir, token_file, log_level;
   std::string board, mcu_device;
   bool http = false;
   app.add_option("--config", config_file, "TOML configuration file");
