@@ -11,9 +11,12 @@
 
 #include "api/routes.h"
 #include "config/command_line.h"
+#include "daemon/board_setup.h"
+#include "daemon/thermal_setup.h"
 #include "generation/generation_service.h"
 #include "inference/inference_stats.h"
 #include "server/http_server.h"
+#include "thermal/thermal_metrics.h"
 #include "trace/tracer.h"
 
 namespace {
@@ -120,6 +123,22 @@ void WriteTraceAtShutdown(const Config& config, trace::Tracer& tracer) {
 
 int Run(const Config& config) {
   if (!CheckPaths(config)) return 2;
+  // The board first: its fan goes to full before anything else is set up,
+  // and stays there until the controller's first period.
+  auto board = OpenBoard(config);
+  if (!board.ok()) {
+    spdlog::error(
+        "board: {} (set --board, or --board none to run without "
+        "thermal control)",
+        board.status().message());
+    return 2;
+  }
+  if (board->board) {
+    spdlog::info("board: {}{}", board->board->Describe(),
+                 board->caps ? "; DVFS: " + board->caps->Describe() : "");
+    Status safe = thermal::SetFanSafe(*board->board);
+    if (!safe.ok()) spdlog::error("board: fan to full: {}", safe.message());
+  }
   TlsFiles tls;
   if (!config.plain_http) {
     auto files = ResolveTls(config);
@@ -168,12 +187,55 @@ int Run(const Config& config) {
   ApiContext context{models,           http_metrics,      inference_stats,
                      generation,       config.models_dir, tracer,
                      config.state_dir, config.trace_out,  trace_max_bytes};
+  std::unique_ptr<thermal::ThermalController> thermal =
+      MakeThermalController(config, *board, generation);
+  if (thermal) {
+    context.render_more_metrics = [&thermal](std::string& text) {
+      thermal::RenderThermalMetrics(thermal->Snapshot(), text);
+    };
+    context.board_problem = [&thermal]() -> std::string {
+      thermal::ThermalSnapshot snapshot = thermal->Snapshot();
+      if (!snapshot.readings) return "no reading from the board yet";
+      for (const std::string& reason : snapshot.failsafe_reasons) {
+        if (reason.find("unreachable") != std::string::npos) return reason;
+      }
+      return "";
+    };
+    tracer.AddCounterSource("fan duty", "ratio", [&thermal] {
+      auto snapshot = thermal->Snapshot();
+      return snapshot.readings && snapshot.readings->fan.duty
+                 ? *snapshot.readings->fan.duty
+                 : std::nan("");
+    });
+    tracer.AddCounterSource("rail power", "W", [&thermal] {
+      return thermal->Snapshot().power_w.value_or(std::nan(""));
+    });
+    for (const char* zone : {"soc", "vrm", "npu", "nvme", "ambient"}) {
+      tracer.AddCounterSource(std::string("temperature ") + zone, "C",
+                              [&thermal, zone] {
+                                auto snapshot = thermal->Snapshot();
+                                if (!snapshot.readings) return std::nan("");
+                                for (const auto& z : snapshot.readings->zones) {
+                                  if (z.zone == zone && z.celsius) {
+                                    return *z.celsius;
+                                  }
+                                }
+                                return std::nan("");
+                              });
+    }
+    Status started = thermal->Start();
+    if (!started.ok()) {
+      spdlog::error("thermal: {}", started.message());
+      return 2;
+    }
+  }
   Router router;
   AddSystemRoutes(router, context);
   AddModelRoutes(router, context);
   AddCompletionRoutes(router, context);
   AddKvRoutes(router, context);
   AddTraceRoutes(router, context);
+  if (thermal) AddThermalRoutes(router, *thermal);
 
   HttpServer server(
       {config.listen, config.plain_http, tls, config.max_body_bytes,
@@ -230,6 +292,7 @@ int Run(const Config& config) {
   pthread_kill(signals.native_handle(), kWakeSignal);
   signals.join();
   loader.join();
+  if (thermal) thermal->Stop();  // fan to full, thermal log summary
   WriteTraceAtShutdown(config, tracer);
   spdlog::info("shutdown: done");
   return 0;

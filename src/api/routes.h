@@ -36,6 +36,9 @@ struct ApiContext {
   size_t trace_max_bytes = 64u << 20;
   // Appends more series to GET /metrics (the thermal gauges); may be empty.
   std::function<void(std::string&)> render_more_metrics = {};
+  // Why the board makes the daemon not ready ("" when it is fine); empty
+  // function when there is no board.
+  std::function<std::string()> board_problem = {};
 };
 
 // GET /health, GET /ready, GET /metrics.

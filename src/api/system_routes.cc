@@ -29,6 +29,13 @@ void AddSystemRoutes(Router& router, const ApiContext& context) {
                  "no model loaded: put .onnx files in " + context.models_dir +
                      " (see GET /models for files that failed) and restart"));
     }
+    if (context.board_problem) {
+      std::string problem = context.board_problem();
+      if (!problem.empty()) {
+        return ErrorResponse(Status(ErrorKind::kUnavailable,
+                                    "board_unreachable", "board: " + problem));
+      }
+    }
     nlohmann::json body = {{"status", "ready"},
                            {"models_loaded", models.size()},
                            {"models_failed", context.models.Failures().size()}};

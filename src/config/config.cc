@@ -48,6 +48,14 @@ double FractionIn(const toml::value& v, const std::string& name) {
   return x;
 }
 
+std::vector<std::string> StrList(const toml::value& v,
+                                 const std::string& name) {
+  if (!v.is_array()) Fail(name, "expected an array of strings");
+  std::vector<std::string> list;
+  for (const toml::value& item : v.as_array()) list.push_back(Str(item, name));
+  return list;
+}
+
 double NumberIn(const toml::value& v, const std::string& name, double lo,
                 double hi) {
   if (!v.is_floating() && !v.is_integer()) Fail(name, "expected a number");
@@ -123,6 +131,12 @@ const std::map<std::string, KeySetter>& Setters() {
                               Config& c) { c.mcu_device = Str(v, n); }},
       {"board.sysfs_root", [](const toml::value& v, const std::string& n,
                               Config& c) { c.sysfs_root = Str(v, n); }},
+      {"board.sim_args", [](const toml::value& v, const std::string& n,
+                            Config& c) { c.sim_args = StrList(v, n); }},
+      {"board.hwmon_zones", [](const toml::value& v, const std::string& n,
+                               Config& c) { c.hwmon_zones = StrList(v, n); }},
+      {"board.hwmon_fan", [](const toml::value& v, const std::string& n,
+                             Config& c) { c.hwmon_fan = Str(v, n); }},
       {"thermal.policy", [](const toml::value& v, const std::string& n,
                             Config& c) { c.thermal_policy = Str(v, n); }},
       {"thermal.target_c",

@@ -34,9 +34,12 @@ struct Config {
   int64_t kv_capacity_mb = 1024;  // per language model; 0 turns it off
   int kv_block_tokens = 16;
   double kv_max_pinned_fraction = 0.75;
-  std::string board_kind = "none";  // sim, mcu, hwmon or none
-  std::string mcu_device;           // serial device of the MCU (mcu)
-  std::string sysfs_root = "/sys";  // hwmon, cpufreq and devfreq live here
+  std::string board_kind = "none";       // sim, mcu, hwmon or none
+  std::string mcu_device;                // serial device of the MCU (mcu)
+  std::string sysfs_root = "/sys";       // hwmon, cpufreq and devfreq live here
+  std::vector<std::string> sim_args;     // extra nymph-boardsim flags (sim)
+  std::vector<std::string> hwmon_zones;  // "zone=chip:N" reads tempN_input
+  std::string hwmon_fan;                 // "chip:N" for fanN_input, pwmN
   std::string thermal_policy = "active";  // see POST /thermal/schedule
   double thermal_target_c = 60;
   int thermal_period_ms = 1000;
