@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # The README's run command: set-up, build, then nymphd in the foreground on
 # the defaults (HTTPS on 127.0.0.1:8443 with a self-signed certificate in
-# state/, the bundled models in models/). Extra arguments go to nymphd,
+# state/, the bundled models in models/, the board simulator as the card,
+# its thermal log in dist/thermal.log). Extra arguments go to nymphd,
 # e.g. scripts/run.sh --listen 127.0.0.1:9443. Stop it with Ctrl-C.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-"$root/scripts/build.sh" nymphd
+"$root/scripts/build.sh" nymphd nymph-boardsim
 cd "$root"
 
 # Defaults for what the caller did not set; a --config file is taken whole,
 # since flags would override its settings.
 listen=127.0.0.1:8443
-defaults=(--listen "$listen" --models models --state-dir state)
+mkdir -p dist
+defaults=(--listen "$listen" --models models --state-dir state --board sim
+  --thermal-log dist/thermal.log)
 for ((i = 1; i <= $#; i++)); do
   case "${!i}" in
     --config) defaults=() ;;
@@ -22,7 +25,7 @@ for ((i = 1; i <= $#; i++)); do
   esac
 done
 if [ ${#defaults[@]} -gt 0 ]; then
-  for flag in --listen --models --state-dir; do
+  for flag in --listen --models --state-dir --board --thermal-log; do
     for arg in "$@"; do
       if [ "$arg" = "$flag" ]; then
         for ((k = 0; k < ${#defaults[@]}; k += 2)); do
@@ -45,6 +48,7 @@ nymphd is starting on https://$listen (Ctrl-C stops it). In another shell:
   curl -N --cacert state/tls/cert.pem https://$listen/v1/completions \\
     -H 'Content-Type: application/json' \\
     -d '{"model":"kjv-gqa","prompt":"And God said","max_tokens":200,"stream":true}'
+  curl --cacert state/tls/cert.pem https://$listen/thermal/status
 
 MSG
 exec "$root/build/bin/nymphd" "${defaults[@]}" "$@"

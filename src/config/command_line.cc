@@ -12,7 +12,10 @@ namespace {
 constexpr const char* kDescription =
     "nymphd: the agent daemon of the Nymph accelerator card.\n"
     "Serves ONNX models over HTTPS (POST /infer, GET /models), text\n"
-    "generation (POST /v1/completions), /health, /ready and /metrics.\n"
+    "generation (POST /v1/completions) with a paged KV cache and pinned\n"
+    "regions (/kv/pin, /kv/regions, /kv/stats), thermal control of the card\n"
+    "(/thermal/status, /thermal/schedule), Perfetto traces (/trace/start,\n"
+    "/trace/stop), /health, /ready and /metrics.\n"
     "Settings come from defaults, then --config FILE (TOML), then these\n"
     "flags.\n";
 
@@ -26,7 +29,8 @@ constexpr const char* kFooter =
     "  [kv]     capacity_mb = 1024 (per language model; 0 = no cache)\n"
     "           block_tokens = 16  max_pinned_fraction = 0.75\n"
     "  [board]  kind = \"none\" (sim, mcu, hwmon, none)  mcu_device = \"\"\n"
-    "           sysfs_root = \"/sys\"\n"
+    "           sysfs_root = \"/sys\"  sim_args = [] (nymph-boardsim flags)\n"
+    "           hwmon_zones = [\"soc=chip:1\", ...]  hwmon_fan = \"chip:1\"\n"
     "  [thermal] policy = \"active\"  target_c = 60.0  period_ms = 1000\n"
     "           log_file = \"\"  fan_min = 0.25  fan_max = 1.0\n"
     "  [state]  dir = \"/var/lib/nymph\"\n"
@@ -56,7 +60,7 @@ CommandLineResult ParseCommandLine(int argc, char** argv) {
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   std::string config_file, listen, models, state_dir, token_file, log_level,
       trace_out;
-  std::string board, mcu_device;
+  std::string board, mcu_device, thermal_log;
   bool http = false;
   app.add_option("--config", config_file, "TOML configuration file");
   app.add_option("--listen", listen,
@@ -76,6 +80,9 @@ CommandLineResult ParseCommandLine(int argc, char** argv) {
   app.add_option("--board", board,
                  "the card's sensors and fan: sim (nymph-boardsim), mcu, "
                  "hwmon or none (default none)");
+  app.add_option("--thermal-log", thermal_log,
+                 "write one line per control period and a summary with the "
+                 "measured delta T to FILE (thermal.log_file)");
   app.add_option("--mcu-device", mcu_device,
                  "serial device of the MCU, for --board mcu");
   app.add_option("--log-level", log_level,
@@ -104,6 +111,7 @@ CommandLineResult ParseCommandLine(int argc, char** argv) {
     if (!trace_out.empty()) config.trace_out = trace_out;
     if (!board.empty()) config.board_kind = board;
     if (!mcu_device.empty()) config.mcu_device = mcu_device;
+    if (!thermal_log.empty()) config.thermal_log_file = thermal_log;
     FinalizeConfig(config);
     return {std::move(config), 0};
   } catch (const ConfigError& e) {
