@@ -246,7 +246,6 @@ void ThermalController::Step(board::Clock::time_point now) {
     if (hooks_.outlook) input.outlook = hooks_.outlook();
     decision = policy_.Decide(input);
   }
-  ApplySchedule(decision.schedule);
 
   counters_.periods++;
   counters_.fan_energy_j +=
@@ -265,18 +264,23 @@ void ThermalController::Step(board::Clock::time_point now) {
               PolicyName(settings.policy), settings.target_c, failsafe_,
               decision.schedule, decision.forecast_c});
 
-  std::lock_guard snapshot_lock(snapshot_mutex_);
-  snapshot_.settings = settings;
-  snapshot_.failsafe = failsafe_;
-  snapshot_.failsafe_reasons = faults;
-  if (read.ok()) snapshot_.readings = *read;
-  snapshot_.power_w = power;
-  snapshot_.delta_t_c = delta_t;
-  snapshot_.schedule = decision.schedule;
-  snapshot_.forecast_c = decision.forecast_c;
-  snapshot_.expected_power_w = decision.expected_power_w;
-  snapshot_.counters = counters_;
-  snapshot_.delta_t = delta_t_;
+  {
+    std::lock_guard snapshot_lock(snapshot_mutex_);
+    snapshot_.settings = settings;
+    snapshot_.failsafe = failsafe_;
+    snapshot_.failsafe_reasons = faults;
+    if (read.ok()) snapshot_.readings = *read;
+    snapshot_.power_w = power;
+    snapshot_.delta_t_c = delta_t;
+    snapshot_.schedule = decision.schedule;
+    snapshot_.forecast_c = decision.forecast_c;
+    snapshot_.expected_power_w = decision.expected_power_w;
+    snapshot_.counters = counters_;
+    snapshot_.delta_t = delta_t_;
+  }
+  // Published first: against a silent MCU each actuator write waits out
+  // its time-outs, and failsafe must not be reported that much later.
+  ApplySchedule(decision.schedule);
 }
 
 Status ThermalController::Apply(const PolicySettings& settings) {
