@@ -73,13 +73,8 @@ Daemon::~Daemon() {
 
 bool Daemon::Start(bool wait_ready, double timeout_s) {
   std::vector<std::string> args = {
-      options_.program.empty() ? NymphdPath() : options_.program,
-      "--listen",
-      "127.0.0.1:0",
-      "--models",
-      options_.models_dir,
-      "--state-dir",
-      state_dir_};
+      NymphdPath(),        "--listen",    "127.0.0.1:0", "--models",
+      options_.models_dir, "--state-dir", state_dir_};
   if (!options_.https) args.push_back("--http");
   args.insert(args.end(), options_.extra_args.begin(),
               options_.extra_args.end());

@@ -23,7 +23,6 @@ struct DaemonOptions {
   std::vector<std::string> extra_args;
   std::vector<std::string> env;  // "NAME=value" added to the environment
   std::string state_dir;         // empty: a new temporary directory
-  std::string program;           // empty: the nymphd of the build
 };
 
 class Daemon {

@@ -3,6 +3,9 @@
 // for every board it cannot open.
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
@@ -122,18 +125,25 @@ TEST(SimBoard, BadSimArgs_ExitsTwoSayingWhich) {
 
 TEST(SimBoard, SimulatorMissing_ExitsTwoSayingWhatToDo) {
   // nymphd looks for nymph-boardsim beside itself: a copy elsewhere has
-  // none.
+  // none. Run to its exit, its log on the pipe.
   const fs::path lonely = fs::path(TestTempDir()) / "lonely";
   fs::create_directories(lonely);
   fs::copy_file(NymphdPath(), lonely / "nymphd",
                 fs::copy_options::overwrite_existing);
-  DaemonOptions options = SimDaemonOptions(SimConfig({}, 1000));
-  options.program = (lonely / "nymphd").string();
-  Daemon daemon(options);
-  EXPECT_FALSE(daemon.Start(false, 10));
-  EXPECT_EQ(daemon.WaitExit(), 2) << daemon.log();
-  EXPECT_NE(daemon.log().find("nymph-boardsim not found"), std::string::npos)
-      << daemon.log();
+  const std::string command = (lonely / "nymphd").string() +
+                              " --http --listen 127.0.0.1:0" + " --models " +
+                              OwnTestDataDir() + "/models --state-dir " +
+                              (lonely / "state").string() + " --board sim 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string log;
+  char buffer[4096];
+  while (size_t n = fread(buffer, 1, sizeof buffer, pipe))
+    log.append(buffer, n);
+  const int status = pclose(pipe);
+  ASSERT_TRUE(WIFEXITED(status)) << log;
+  EXPECT_EQ(WEXITSTATUS(status), 2) << log;
+  EXPECT_NE(log.find("nymph-boardsim not found"), std::string::npos) << log;
 }
 
 TEST(McuBoard, DeviceMissing_ExitsTwo) {

@@ -26,7 +26,7 @@ struct Fault {
   std::string name;
   std::vector<std::string> inject;  // simulator commands
   std::string reason;               // part of failsafe.reasons
-  bool unreachable;                 // /ready says 503 while it lasts
+  bool unreachable = false;         // /ready says 503 while it lasts
   // Sent a period and a half after `inject`, once the agent has read the
   // fault: the clock starts after these.
   std::vector<std::string> then;
@@ -130,24 +130,54 @@ TEST_P(SimFailsafe, Injected_EntersFailsafeWithinTwoPeriods_LeavesAfterClear) {
   EXPECT_EQ(daemon.Stop(SIGTERM), 0) << daemon.log();
 }
 
+// Noise the framing recovers from is no fault: the simulator's heaviest
+// (1000 random bytes before every answer) leaves frames whole, since the
+// decoder resynchronises on the next sync pair and CRC. Breaking frames
+// takes `corrupt` (line_noise_breaks_frames below).
+TEST(SimLineNoise, HeaviestNoise_FramesRecovered_NoFailsafe) {
+  const std::chrono::duration<double> period(kPeriodMs / 1000.0);
+  Daemon daemon(SimDaemonOptions(SimConfig(
+      {"--time-scale", std::to_string(kTimeScale), "--cpu-watts", "0"},
+      kPeriodMs)));
+  ASSERT_TRUE(daemon.Start()) << daemon.log();
+  ASSERT_EQ(SimCommand(daemon, "noise 1000").rfind("ok", 0), 0u);
+  const double periods_before =
+      ThermalStatus(daemon)["counters"]["periods"].get<double>();
+  auto failsafe =
+      TimeUntil([&] { return InFailsafe(ThermalStatus(daemon)); }, period * 5);
+  EXPECT_FALSE(failsafe) << Reasons(ThermalStatus(daemon));
+  nlohmann::json status = ThermalStatus(daemon);
+  EXPECT_GE(status["counters"]["periods"].get<double>() - periods_before, 4);
+  EXPECT_EQ(status["counters"]["read_errors"], 0);
+  EXPECT_EQ(daemon.Stop(SIGTERM), 0) << daemon.log();
+}
+
+Fault MakeFault(std::string name, std::string inject, std::string reason,
+                bool unreachable) {
+  Fault fault;
+  fault.name = std::move(name);
+  fault.inject = {std::move(inject)};
+  fault.reason = std::move(reason);
+  fault.unreachable = unreachable;
+  return fault;
+}
+
 std::vector<Fault> Faults() {
   // A frozen count is a fault only once heat has changed and the count
   // has not: a load swing after the freeze gives that evidence after the
   // stuck time.
-  Fault stuck{"ntc_stuck", {"ntc vrm stuck"}, "vrm: stuck", false};
+  Fault stuck = MakeFault("ntc_stuck", "ntc vrm stuck", "vrm: stuck", false);
   stuck.evidence = std::chrono::duration<double>(kStuckAfterSimS / kTimeScale);
   stuck.then = {"load 10"};
   return {
-      {"ntc_open", {"ntc soc open"}, "soc:", false},
-      {"ntc_short", {"ntc npu short"}, "npu:", false},
+      MakeFault("ntc_open", "ntc soc open", "soc:", false),
+      MakeFault("ntc_short", "ntc npu short", "npu:", false),
       stuck,
-      {"fan_stall", {"fan stall"}, "fan:", false},
-      {"mcu_silence", {"silence on"}, "board unreachable", true},
+      MakeFault("fan_stall", "fan stall", "fan:", false),
+      MakeFault("mcu_silence", "silence on", "board unreachable", true),
       // Every answer's frame broken: bit flips fail its CRC.
-      {"line_noise_breaks_frames",
-       {"corrupt 1000000"},
-       "board unreachable",
-       true},
+      MakeFault("line_noise_breaks_frames", "corrupt 1000000",
+                "board unreachable", true),
   };
 }
 
