@@ -99,8 +99,6 @@ HwmonBoard::HwmonBoard(HwmonConfig config,
     : config_(std::move(config)), chip_dirs_(std::move(chip_dirs)) {
   if (!config_.fan) return;
   const std::string pwm = "pwm" + std::to_string(config_.fan->pwm);
-  StatusOr<int64_t> duty = ReadSysfsInteger(Attribute(config_.fan->chip, pwm));
-  if (duty.ok()) original_pwm_ = *duty;
   // Chips whose PWM is always manual have no pwmN_enable.
   StatusOr<int64_t> enable =
       ReadSysfsInteger(Attribute(config_.fan->chip, pwm + "_enable"));
@@ -224,19 +222,15 @@ Status HwmonBoard::SetFanDuty(double duty) {
 }
 
 void HwmonBoard::RestoreFanControl() {
-  if (!took_fan_control_) return;
-  const HwmonFan& fan = *config_.fan;
-  const std::string pwm = "pwm" + std::to_string(fan.pwm);
-  // Duty first, while still manual, then hand control back.
-  std::vector<std::pair<std::string, std::optional<int64_t>>> writes = {
-      {pwm, original_pwm_}, {pwm + "_enable", original_pwm_enable_}};
-  for (const auto& [name, value] : writes) {
-    if (!value) continue;
-    Status status =
-        WriteSysfsText(Attribute(fan.chip, name), std::to_string(*value));
-    if (!status.ok()) {
-      spdlog::warn("hwmon: fan control not handed back: {}", status.message());
-    }
+  if (!took_fan_control_ || !original_pwm_enable_) return;
+  // Only the mode goes back; the duty stays what the agent set last (full
+  // at exit), so a chip that was in manual mode is not left at a low duty
+  // with nobody watching its temperature.
+  const std::string name = "pwm" + std::to_string(config_.fan->pwm) + "_enable";
+  Status status = WriteSysfsText(Attribute(config_.fan->chip, name),
+                                 std::to_string(*original_pwm_enable_));
+  if (!status.ok()) {
+    spdlog::warn("hwmon: fan control not handed back: {}", status.message());
   }
 }
 

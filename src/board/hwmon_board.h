@@ -7,8 +7,10 @@
 // curr*_input mA, power*_input µW.
 //
 // Fan control: the first SetFanDuty switches pwmN_enable to 1 (manual);
-// destruction writes back the duty and pwmN_enable found at Open, so the
-// chip's own fan control resumes when the agent stops.
+// destruction writes back the pwmN_enable found at Open, so the chip's own
+// fan control resumes when the agent stops, and leaves the duty as last
+// set (the controller sets full at exit): a chip that was in manual mode
+// keeps its fan at full rather than at a duty nobody watches.
 //
 // Not thread-safe: one controller thread owns a board.
 #pragma once
@@ -89,8 +91,7 @@ class HwmonBoard final : public Board {
 
   HwmonConfig config_;
   std::map<std::string, std::filesystem::path> chip_dirs_;  // by chip name
-  // What pwmN and pwmN_enable held at Open; restored if we took control.
-  std::optional<int64_t> original_pwm_;
+  // What pwmN_enable held at Open; restored if we took control.
   std::optional<int64_t> original_pwm_enable_;
   bool took_fan_control_ = false;
 };

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <thread>
 
 #include "board/hwmon_board.h"
@@ -84,6 +85,28 @@ StatusOr<board::HwmonConfig> HwmonFromConfig(const Config& config) {
                   "[\"soc=soc_thermal:1\", \"ambient=nct7802:1\"]");
   }
   return hwmon;
+}
+
+// The simulator's --time-scale among board.sim_args, so that the
+// controller's laws run in the simulated card's seconds.
+StatusOr<double> SimTimeScale(const std::vector<std::string>& args) {
+  const std::string flag = "--time-scale";
+  std::optional<std::string> text;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == flag && i + 1 < args.size()) text = args[i + 1];
+    if (args[i].rfind(flag + "=", 0) == 0)
+      text = args[i].substr(flag.size() + 1);
+  }
+  if (!text) return 1.0;
+  try {
+    size_t used = 0;
+    double scale = std::stod(*text, &used);
+    if (used == text->size() && scale > 0) return scale;
+  } catch (const std::exception&) {
+  }
+  return Status(
+      ErrorKind::kBadRequest, "bad_sim_args",
+      "board.sim_args: --time-scale '" + *text + "' is not a positive number");
 }
 
 }  // namespace
@@ -165,6 +188,9 @@ StatusOr<BoardSetup> OpenBoard(const Config& config) {
   std::string device = config.mcu_device;
   if (config.board_kind == "none") return setup;
   if (config.board_kind == "sim") {
+    auto scale = SimTimeScale(config.sim_args);
+    if (!scale.ok()) return scale.status();
+    setup.time_scale = *scale;
     const std::string dir = config.state_dir + "/boardsim";
     auto sim = SimulatorProcess::Start(config, dir);
     if (!sim.ok()) return sim.status();

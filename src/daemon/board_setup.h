@@ -42,6 +42,9 @@ struct BoardSetup {
   std::unique_ptr<SimulatorProcess> simulator;  // board sim only
   std::unique_ptr<board::Board> board;          // null for none
   std::unique_ptr<board::FrequencyCaps> caps;   // null: no DVFS found
+  // Card seconds per real second: the simulator's --time-scale (board
+  // sim), 1 on a real card.
+  double time_scale = 1;
 };
 
 StatusOr<BoardSetup> OpenBoard(const Config& config);

@@ -49,6 +49,7 @@ std::unique_ptr<thermal::ThermalController> MakeThermalController(
   thermal::ControllerOptions options;
   options.period = std::chrono::milliseconds(config.thermal_period_ms);
   options.log_file = config.thermal_log_file;
+  options.time_scale = board.time_scale;
   thermal::ControllerHooks hooks;
   if (board.caps) {
     board::FrequencyCaps* caps = board.caps.get();

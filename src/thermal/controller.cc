@@ -43,6 +43,11 @@ std::optional<Hottest> FindHottest(const board::BoardReadings& readings) {
   return hottest;
 }
 
+SensorLimits WithTimeScale(SensorLimits limits, double time_scale) {
+  limits.time_scale = time_scale;
+  return limits;
+}
+
 }  // namespace
 
 Status SetFanSafe(board::Board& board) { return board.SetFanDuty(1.0); }
@@ -56,7 +61,7 @@ ThermalController::ThermalController(board::Board& board,
       hooks_(std::move(hooks)),
       description_(board.Describe()),
       policy_(settings, options.tuning),
-      check_(options.limits) {
+      check_(WithTimeScale(options.limits, options.time_scale)) {
   snapshot_.board = description_;
   snapshot_.settings = settings;
   snapshot_.schedule.reason = "not started";
@@ -88,11 +93,15 @@ Status ThermalController::Start() {
                  fan.message());
   }
   spdlog::info(
-      "thermal: controlling {} every {} ms, policy {}, target {:.1f} "
+      "thermal: controlling {} every {} ms{}, policy {}, target {:.1f} "
       "°C",
       description_,
       std::chrono::duration_cast<std::chrono::milliseconds>(options_.period)
           .count(),
+      options_.time_scale == 1
+          ? std::string()
+          : fmt::format(" ({:g} s of the card's time each)",
+                        Seconds(options_.period) * options_.time_scale),
       PolicyName(policy_.settings().policy), policy_.settings().target_c);
   thread_ = std::thread([this] { Run(); });
   return Status();
@@ -176,10 +185,14 @@ void ThermalController::ApplySchedule(const ThermalSchedule& schedule) {
 void ThermalController::Step(board::Clock::time_point now) {
   std::lock_guard lock(control_mutex_);
   if (!start_) start_ = now;
+  // In the card's seconds from here on (ControllerOptions::time_scale).
+  const double scale = options_.time_scale;
   double dt =
       last_step_ ? Seconds(now - *last_step_) : Seconds(options_.period);
   if (dt <= 0) dt = Seconds(options_.period);
+  dt *= scale;
   last_step_ = now;
+  const double elapsed_s = Seconds(now - *start_) * scale;
 
   StatusOr<board::BoardReadings> read = board_.Read();
   if (!read.ok()) counters_.read_errors++;
@@ -225,7 +238,7 @@ void ThermalController::Step(board::Clock::time_point now) {
   } else {
     PolicyInput input;
     input.dt_s = dt;
-    input.time_s = Seconds(now - *start_);
+    input.time_s = elapsed_s;
     input.hottest_zone = hottest->zone;
     input.hottest_c = hottest->celsius;
     input.ambient_c = ambient_c;
@@ -233,7 +246,6 @@ void ThermalController::Step(board::Clock::time_point now) {
     if (hooks_.outlook) input.outlook = hooks_.outlook();
     decision = policy_.Decide(input);
   }
-  ApplySchedule(decision.schedule);
 
   counters_.periods++;
   counters_.fan_energy_j +=
@@ -248,22 +260,27 @@ void ThermalController::Step(board::Clock::time_point now) {
   }
 
   const PolicySettings& settings = policy_.settings();
-  log_.Write({Seconds(now - *start_), read.ok() ? &*read : nullptr, power,
+  log_.Write({elapsed_s, read.ok() ? &*read : nullptr, power,
               PolicyName(settings.policy), settings.target_c, failsafe_,
               decision.schedule, decision.forecast_c});
 
-  std::lock_guard snapshot_lock(snapshot_mutex_);
-  snapshot_.settings = settings;
-  snapshot_.failsafe = failsafe_;
-  snapshot_.failsafe_reasons = faults;
-  if (read.ok()) snapshot_.readings = *read;
-  snapshot_.power_w = power;
-  snapshot_.delta_t_c = delta_t;
-  snapshot_.schedule = decision.schedule;
-  snapshot_.forecast_c = decision.forecast_c;
-  snapshot_.expected_power_w = decision.expected_power_w;
-  snapshot_.counters = counters_;
-  snapshot_.delta_t = delta_t_;
+  {
+    std::lock_guard snapshot_lock(snapshot_mutex_);
+    snapshot_.settings = settings;
+    snapshot_.failsafe = failsafe_;
+    snapshot_.failsafe_reasons = faults;
+    if (read.ok()) snapshot_.readings = *read;
+    snapshot_.power_w = power;
+    snapshot_.delta_t_c = delta_t;
+    snapshot_.schedule = decision.schedule;
+    snapshot_.forecast_c = decision.forecast_c;
+    snapshot_.expected_power_w = decision.expected_power_w;
+    snapshot_.counters = counters_;
+    snapshot_.delta_t = delta_t_;
+  }
+  // Published first: against a silent MCU each actuator write waits out
+  // its time-outs, and failsafe must not be reported that much later.
+  ApplySchedule(decision.schedule);
 }
 
 Status ThermalController::Apply(const PolicySettings& settings) {

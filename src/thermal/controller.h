@@ -26,6 +26,11 @@ namespace nymph::thermal {
 
 struct ControllerOptions {
   board::Clock::duration period = std::chrono::milliseconds(1000);
+  // Seconds of the card's physics per second of the clock: 1 on a card;
+  // more against a simulator that runs faster than real time, so that the
+  // control laws (tuned in the card's seconds) see the time the heat
+  // sees. Link time-outs and staleness stay in real time.
+  double time_scale = 1;
   std::string log_file;  // empty: no thermal log
   SensorLimits limits;
   PolicyTuning tuning;

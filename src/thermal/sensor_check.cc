@@ -68,7 +68,13 @@ std::vector<std::string> SensorCheck::Check(
                       "{:.0f} °C)",
                       zone.zone, c, lo, hi));
     }
-    CheckStuck(zone.zone, c, power, now, faults);
+    // The air's temperature does not follow the card's power, so a steady
+    // ambient reading under a changing load is no evidence of a stuck ADC.
+    if (ambient) {
+      zones_.try_emplace(zone.zone);
+    } else {
+      CheckStuck(zone.zone, c, power, now, faults);
+    }
   }
   for (const auto& [zone, history] : zones_) {
     if (std::find(present.begin(), present.end(), zone) == present.end()) {
@@ -99,7 +105,7 @@ std::vector<std::string> SensorCheck::Check(
     fan_seen_ = true;
     if (*fan.rpm < 1 && commanded_duty >= limits_.stall_duty) {
       if (!zero_rpm_since_) zero_rpm_since_ = now;
-      double stopped = Seconds(now - *zero_rpm_since_);
+      double stopped = Seconds(now - *zero_rpm_since_) * limits_.time_scale;
       if (stopped >= limits_.stall_after_s) {
         faults.push_back(
             fmt::format("fan: stalled (0 rpm for {:.0f} s at duty {:.2f})",
@@ -133,7 +139,7 @@ void SensorCheck::CheckStuck(const std::string& zone, double value,
     history.power_min = std::min(history.power_min, *power_w);
     history.power_max = std::max(history.power_max, *power_w);
   }
-  double unchanged = Seconds(now - history.since);
+  double unchanged = Seconds(now - history.since) * limits_.time_scale;
   double swing = history.power_max - history.power_min;
   if (history.power_known && unchanged >= limits_.stuck_after_s &&
       swing >= limits_.stuck_power_swing_w) {

@@ -24,15 +24,19 @@ struct SensorLimits {
   double ambient_max_c = 70;
   // Readings older than this are stale even if `taken` moved.
   double stale_after_s = 5;
-  // A zone that keeps exactly one value this long while the rail power
-  // swings by at least `stuck_power_swing_w` is stuck: heat that changes
-  // must move a working thermistor's ADC count.
+  // A zone (other than ambient) that keeps exactly one value this long
+  // while the rail power swings by at least `stuck_power_swing_w` is
+  // stuck: heat that changes must move a working thermistor's ADC count.
   double stuck_after_s = 60;
   double stuck_power_swing_w = 3;
   // A fan commanded at least this duty that reports 0 rpm this long has
   // stalled even if the board has not said so (the tach may lag a start).
   double stall_duty = 0.2;  // below PolicySettings::fan_min
   double stall_after_s = 5;
+  // Card seconds per clock second for the physical timers above (stuck,
+  // stall); staleness is the link's and stays in clock seconds. The
+  // controller sets it from ControllerOptions::time_scale.
+  double time_scale = 1;
 };
 
 class SensorCheck {

@@ -134,7 +134,8 @@ TEST_F(HwmonBoardTest, ZeroRpmAtNonZeroDuty_IsStalled) {
   EXPECT_DOUBLE_EQ(*fan.rpm, 0.0);
 }
 
-TEST_F(HwmonBoardTest, SetFanDuty_GoesManualThenRestoresOnDestruction) {
+TEST_F(HwmonBoardTest,
+       SetFanDuty_GoesManualThenRestoresModeAndKeepsLastDutyOnDestruction) {
   std::unique_ptr<HwmonBoard> board = OpenBoard();
   ASSERT_TRUE(board);
   ASSERT_TRUE(board->SetFanDuty(0.5).ok());
@@ -144,8 +145,21 @@ TEST_F(HwmonBoardTest, SetFanDuty_GoesManualThenRestoresOnDestruction) {
   ASSERT_TRUE(board->SetFanDuty(1.0).ok());
   EXPECT_EQ(sysfs_.Read(Fan("pwm1")), "255");
   board.reset();
-  EXPECT_EQ(sysfs_.Read(Fan("pwm1")), "77");
+  EXPECT_EQ(sysfs_.Read(Fan("pwm1")), "255");
   EXPECT_EQ(sysfs_.Read(Fan("pwm1_enable")), "2");
+}
+
+// Writing back the duty found at Open left a chip that was in manual
+// mode at that duty after the agent had set full at exit.
+TEST_F(HwmonBoardTest, ManualChip_OnDestruction_KeepsFullDutyNotTheOldOne) {
+  sysfs_.Write(Fan("pwm1_enable"), "1\n");
+  std::unique_ptr<HwmonBoard> board = OpenBoard();
+  ASSERT_TRUE(board);
+  ASSERT_TRUE(board->SetFanDuty(0.3).ok());
+  ASSERT_TRUE(board->SetFanDuty(1.0).ok());
+  board.reset();
+  EXPECT_EQ(sysfs_.Read(Fan("pwm1")), "255");
+  EXPECT_EQ(sysfs_.Read(Fan("pwm1_enable")), "1");
 }
 
 TEST_F(HwmonBoardTest, ReadingOnly_LeavesFanControlAlone) {

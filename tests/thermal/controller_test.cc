@@ -196,6 +196,20 @@ TEST_F(ControllerTest, StuckUnderChangingPower_Failsafe) {
             std::string::npos);
 }
 
+// The ambient thermistor reads the air, which the card's power does not
+// move: a steady ambient under a load swing put the card in failsafe.
+TEST_F(ControllerTest, SteadyAmbientUnderChangingPower_NotStuck) {
+  for (int i = 0; i < 5; ++i) Tick();
+  board_.readings.rails[0].watts_out = 15.0;
+  for (int i = 0; i < 20; ++i) {
+    for (auto& zone : board_.readings.zones) {
+      if (zone.zone != "ambient") zone.celsius = *zone.celsius + 0.01;
+    }
+    Tick();
+    ASSERT_FALSE(Failsafe()) << controller_.Snapshot().failsafe_reasons[0];
+  }
+}
+
 TEST_F(ControllerTest, SteadyValueAtSteadyPower_NotStuck) {
   for (int i = 0; i < 40; ++i) Tick();
   EXPECT_FALSE(Failsafe());
@@ -308,6 +322,31 @@ TEST(ThermalControllerLog, LinesPerPeriodAndSummary) {
   EXPECT_NE(summary.find("periods=4"), std::string::npos) << summary;
   EXPECT_NE(summary.find("delta_t_max_c=15.00"), std::string::npos) << summary;
   std::filesystem::remove(options.log_file);
+}
+
+// Against a simulator running K times faster than real time, the laws and
+// the physical timers count the card's seconds: K per clock second.
+TEST(ControllerTimeScale, PeriodsCountInCardSeconds) {
+  FakeBoard board;
+  ControllerOptions options;
+  options.period = kPeriod;
+  options.time_scale = 10;
+  options.limits.stuck_after_s = 2.0;  // card seconds: 2 clock periods
+  options.limits.stuck_power_swing_w = 3;
+  ThermalController controller(board, PolicySettings{}, options, {});
+  auto tick = [&] {
+    board.now += kPeriod;
+    controller.Step(board.now);
+  };
+  for (int i = 0; i < 5; ++i) tick();
+  // Delta T is weighted by each period's length: 5 × 0.1 s × 10.
+  EXPECT_DOUBLE_EQ(controller.Snapshot().delta_t.seconds(), 5.0);
+  EXPECT_FALSE(controller.Snapshot().failsafe);
+  board.readings.rails[0].watts_out = 15.0;  // the soc stays at 50.0
+  tick();
+  tick();
+  EXPECT_TRUE(controller.Snapshot().failsafe)
+      << "unchanged for 0.7 clock s = 7 card s under a 6 W swing";
 }
 
 }  // namespace
