@@ -152,10 +152,9 @@ FanReading HwmonBoard::ReadFan() const {
   if (!rpm.ok()) {
     if (!reading.fault.empty()) reading.fault += "; ";
     reading.fault += rpm.status().message();
-  } else if (*rpm == 0 && reading.duty.value_or(0.0) > 0.0) {
-    reading.fault = "stalled: 0 RPM at " +
-                    std::to_string(std::lround(*reading.duty * 100)) + "% duty";
   } else if (reading.fault.empty()) {
+    // 0 RPM at a non-zero duty may be a fan still spinning up: hwmon has
+    // no stall verdict of its own, so SensorCheck times how long it lasts.
     reading.rpm = static_cast<double>(*rpm);
   }
   return reading;

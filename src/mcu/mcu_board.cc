@@ -99,16 +99,18 @@ StatusOr<board::FanReading> McuBoard::ReadFan(uint16_t fault_flags) {
   double applied = static_cast<double>(fan->applied_duty) / kDutyFullScale;
   auto rpm = board::RpmFromTachPeriod(fan->tach_period_us,
                                       config_.tach_pulses_per_revolution);
-  if (rpm) {
-    reading.rpm = *rpm;
-  } else if (fan->applied_duty == 0) {
-    reading.rpm = 0.0;  // switched off: no pulses is the right answer
-  } else {
+  if (fault_flags & kFaultFanStall) {
     char text[96];
     std::snprintf(text, sizeof text,
-                  "stalled: no tachometer pulses at duty %.2f%s", applied,
-                  (fault_flags & kFaultFanStall) ? " (MCU reports stall)" : "");
+                  "stalled: MCU reports no tachometer pulses at duty %.2f",
+                  applied);
     reading.fault = text;
+  } else {
+    // No pulses without the MCU's stall verdict is a fan at rest or just
+    // starting (the tach reads 0 until the first pulse after power-on):
+    // a speed of zero. Whether that lasts long enough to be a stall is
+    // SensorCheck's call, so a spinning-up fan is not a fault.
+    reading.rpm = rpm.value_or(0.0);
   }
   if (fault_flags & kFaultWatchdog) {
     AppendFault(reading.fault,

@@ -120,18 +120,18 @@ TEST_F(HwmonBoardTest, RailOutsidePlausibleRange_IsAFault) {
   EXPECT_DOUBLE_EQ(*vcore.volts_in, 12.0);
 }
 
-TEST_F(HwmonBoardTest, ZeroRpmAtNonZeroDuty_IsStalled) {
+// A fan that reads 0 RPM while driven may be spinning up; the reading is
+// what the chip says, and SensorCheck decides when it has lasted long
+// enough to be a stall (regression: a false failsafe at every start).
+TEST_F(HwmonBoardTest, ZeroRpmAtNonZeroDuty_IsZeroRpmNotYetAFault) {
   sysfs_.Write(Fan("fan1_input"), "0\n");
   std::unique_ptr<HwmonBoard> board = OpenBoard();
   ASSERT_TRUE(board);
   FanReading fan = board->Read()->fan;
-  EXPECT_FALSE(fan.rpm.has_value());
-  EXPECT_EQ(fan.fault.rfind("stalled", 0), 0u) << fan.fault;
-  // At zero duty a standing fan is what was asked for.
-  sysfs_.Write(Fan("pwm1"), "0\n");
-  fan = board->Read()->fan;
   EXPECT_EQ(fan.fault, "");
+  ASSERT_TRUE(fan.rpm.has_value());
   EXPECT_DOUBLE_EQ(*fan.rpm, 0.0);
+  EXPECT_GT(fan.duty.value_or(0.0), 0.0);
 }
 
 TEST_F(HwmonBoardTest,

@@ -180,6 +180,17 @@ TEST_F(ControllerTest, FanZeroRpmWhileDriven_StalledWithinTwoPeriodsOfLimit) {
   EXPECT_GE(n, 3);
 }
 
+// Regression: a fan spinning up reads 0 rpm for a moment at start.
+TEST_F(ControllerTest, FanZeroRpmShorterThanLimit_NoFailsafe) {
+  board_.readings.fan.rpm = 0.0;
+  Tick();
+  Tick();  // 0.1 s at 0 rpm, under the 0.25 s limit
+  EXPECT_FALSE(Failsafe()) << controller_.Snapshot().schedule.reason;
+  board_.readings.fan.rpm = 3000.0;
+  for (int i = 0; i < 5; ++i) Tick();
+  EXPECT_FALSE(Failsafe()) << controller_.Snapshot().schedule.reason;
+}
+
 TEST_F(ControllerTest, StuckUnderChangingPower_Failsafe) {
   // The soc reads exactly 50.0 throughout while the power swings 9 → 15 W;
   // stuck_after 1 s = 10 periods after the swing began.
