@@ -12,6 +12,7 @@
 #include "api/routes.h"
 #include "config/command_line.h"
 #include "daemon/board_setup.h"
+#include "daemon/state_lock.h"
 #include "daemon/thermal_setup.h"
 #include "generation/generation_service.h"
 #include "inference/inference_stats.h"
@@ -123,6 +124,11 @@ void WriteTraceAtShutdown(const Config& config, trace::Tracer& tracer) {
 
 int Run(const Config& config) {
   if (!CheckPaths(config)) return 2;
+  auto state_lock = StateLock::Acquire(config.state_dir);
+  if (!state_lock.ok()) {
+    spdlog::error("config: {}", state_lock.status().message());
+    return 2;
+  }
   // The board first: its fan goes to full before anything else is set up,
   // and stays there until the controller's first period.
   auto board = OpenBoard(config);
@@ -223,11 +229,6 @@ int Run(const Config& config) {
                                 return std::nan("");
                               });
     }
-    Status started = thermal->Start();
-    if (!started.ok()) {
-      spdlog::error("thermal: {}", started.message());
-      return 2;
-    }
   }
   Router router;
   AddSystemRoutes(router, context);
@@ -245,6 +246,15 @@ int Run(const Config& config) {
   if (!port.ok()) {
     spdlog::error("config: {}", port.status().message());
     return 2;
+  }
+  // Only once the port is ours: a daemon refused at start must not
+  // truncate the thermal log of the one already serving.
+  if (thermal) {
+    Status started = thermal->Start();
+    if (!started.ok()) {
+      spdlog::error("thermal: {}", started.message());
+      return 2;
+    }
   }
   std::string url = server.scheme() + "://" + UrlHost(config.listen.host) +
                     ":" + std::to_string(*port);

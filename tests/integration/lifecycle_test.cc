@@ -88,6 +88,25 @@ TEST(ConfigErrors, PortAlreadyServed_SecondDaemonExitsTwo) {
   EXPECT_EQ(first.Stop(SIGTERM), 0);
 }
 
+TEST(ConfigErrors, StateDirInUse_SecondDaemonExitsTwoNamingTheFirst) {
+  Daemon first({ModelsDir(), false, {}, {}, ""});
+  ASSERT_TRUE(first.Start()) << first.log();
+  Daemon second({ModelsDir(), false, {}, {}, first.state_dir()});
+  EXPECT_FALSE(second.Start(false, 10));
+  EXPECT_EQ(second.WaitExit(), 2) << second.log();
+  EXPECT_NE(second.log().find("is in use by nymphd pid " +
+                              std::to_string(first.pid_for_test())),
+            std::string::npos)
+      << second.log();
+  auto client = first.Client();
+  EXPECT_EQ(Send(*client, "GET", "/health").status, 200);
+  EXPECT_EQ(first.Stop(SIGTERM), 0);
+  // The lock goes with its holder: the directory is free again.
+  Daemon third({ModelsDir(), false, {}, {}, first.state_dir()});
+  ASSERT_TRUE(third.Start()) << third.log();
+  EXPECT_EQ(third.Stop(SIGTERM), 0);
+}
+
 TEST(ConfigErrors, MissingModelsDirOrConfigDirectory_ExitTwo) {
   Daemon no_models({"/nonexistent/models", false, {}, {}, ""});
   EXPECT_FALSE(no_models.Start(false, 10));

@@ -186,5 +186,35 @@ TEST(McuBoard, Sigterm_LeavesTheFanAtFull) {
   EXPECT_EQ(sim.Stop(), 0);
 }
 
+// Regression: a second daemon refused for its port had already started
+// its controller, which truncated the thermal log the first was writing.
+TEST(SimBoard, SecondDaemonRefusedForItsPort_LeavesTheFirstsThermalLog) {
+  const std::string log_file = TestTempDir() + "/shared-thermal.log";
+  const std::string config =
+      SimConfig({"--time-scale", "50", "--cpu-watts", "0"}, 100,
+                "log_file = \"" + log_file + "\"\n");
+  Daemon first(SimDaemonOptions(config));
+  ASSERT_TRUE(first.Start()) << first.log();
+  ASSERT_TRUE(TimeUntil([&] { return fs::file_size(log_file) > 0; },
+                        std::chrono::seconds(5)));
+  auto read_all = [&] {
+    std::ifstream in(log_file);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  const std::string before = read_all();
+  DaemonOptions options = SimDaemonOptions(config);
+  options.extra_args.insert(
+      options.extra_args.end(),
+      {"--listen", "127.0.0.1:" + std::to_string(first.port())});
+  Daemon second(options);
+  EXPECT_FALSE(second.Start(false, 10));
+  EXPECT_EQ(second.WaitExit(), 2) << second.log();
+  // What the first daemon wrote is still there, only grown (its header
+  // names its own state directory, so a rewrite would differ).
+  const std::string after = read_all();
+  EXPECT_EQ(after.substr(0, before.size()), before) << after;
+  EXPECT_EQ(first.Stop(SIGTERM), 0) << first.log();
+}
+
 }  // namespace
 }  // namespace nymph::testing
