@@ -1,27 +1,25 @@
 #!/usr/bin/env bash
 # The standard benchmark in one command: builds, starts nymphd over HTTPS on
-# the bundled models, runs nymph-bench's standard suite against it (single
+# the bundled models with the board simulator as the card and tracing on,
+# runs nymph-bench's standard suite against it (single
 # stream, 4 concurrent streams, Poisson arrivals, 4 streams on a pinned
 # shared prefix, then the decode and prefix-TTFT baselines), writes
-# dist/bench.json and prints the summary table. Takes about 2.5 minutes.
+# dist/bench.json and dist/trace.perfetto (checked by tools/trace/check_trace.py)
+# and prints the summary table. Takes about 2.5 minutes.
 #
-# Usage: tools/bench-run.sh [--board sim|mcu|hwmon|none] [--duration S]
-#                           [-- extra nymph-bench flags]
+# Usage: tools/bench-run.sh [--board sim|mcu|hwmon|none] [--mcu-device PATH]
+#                           [--duration S] [-- extra nymph-bench flags]
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
-# TODO: set to 1 once nymphd has --trace-out (it is being added on another
-# branch). With 1, the agent writes dist/trace.perfetto and a nymphd
-# without the flag fails the run; with 0, the run says loudly that it has
-# no trace.
-trace_supported=0
-
-board=""
+board=sim
+mcu_device=""
 duration=30
 while [ $# -gt 0 ]; do
   case "$1" in
     --board) board=$2; shift 2 ;;
+    --mcu-device) mcu_device=$2; shift 2 ;;
     --duration) duration=$2; shift 2 ;;
     --) shift; break ;;
     *) echo "bench-run: unknown argument '$1' (see the usage at the top of $0)" >&2
@@ -31,45 +29,36 @@ done
 
 targets=(nymphd nymph-bench)
 [ "$board" = sim ] && targets+=(nymph-boardsim)
+case "$board" in
+  sim | mcu | hwmon | none) ;;
+  *) echo "bench-run: --board must be sim, mcu, hwmon or none" >&2; exit 2 ;;
+esac
 scripts/build.sh "${targets[@]}"
 mkdir -p dist
 
 state=$(mktemp -d)
 agent_pid=""
-sim_pid=""
+stop_agent() {
+  # SIGTERM lets the agent finish its requests and write its trace.
+  [ -n "$agent_pid" ] && kill -TERM "$agent_pid" 2>/dev/null &&
+    { wait "$agent_pid" 2>/dev/null || true; }
+  agent_pid=""
+}
 cleanup() {
-  # SIGTERM lets the agent finish its requests and close its trace.
-  [ -n "$agent_pid" ] && kill -TERM "$agent_pid" 2>/dev/null && wait "$agent_pid" 2>/dev/null
-  [ -n "$sim_pid" ] && kill -TERM "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
+  stop_agent
   [ -f "$state/nymphd.log" ] && cp "$state/nymphd.log" dist/bench-nymphd.log
   rm -rf "$state"
 }
 trap cleanup EXIT
 
-agent_args=(--listen 127.0.0.1:0 --models models --state-dir "$state")
-if [ "$trace_supported" = 1 ]; then
-  agent_args+=(--trace-out dist/trace.perfetto)
-else
-  echo "bench-run: WARNING: no trace this run: nymphd has no --trace-out yet" \
-    "(set trace_supported=1 in $0 once it has)" >&2
-fi
-
-# --- board --------------------------------------------------------------
-# TODO: check against nymph-boardsim's and nymphd's final flags when they
-# land: SPEC says the simulator links the serial device it serves
-# (--link PATH) and the agent opens it (--board sim --mcu-device PATH).
-case "$board" in
-  "") ;;
-  sim)
-    build/bin/nymph-boardsim --link "$state/mcu" >"$state/boardsim.log" 2>&1 &
-    sim_pid=$!
-    for _ in $(seq 100); do [ -e "$state/mcu" ] && break; sleep 0.1; done
-    [ -e "$state/mcu" ] || { echo "bench-run: nymph-boardsim made no $state/mcu:" >&2
-                             cat "$state/boardsim.log" >&2; exit 1; }
-    agent_args+=(--board sim --mcu-device "$state/mcu") ;;
-  *) agent_args+=(--board "$board") ;;
-esac
-# -------------------------------------------------------------------------
+# The trace is written where the agent can write atomically (same file
+# system as its temporary file), then checked and moved into dist/.
+agent_args=(--listen 127.0.0.1:0 --models models --state-dir "$state"
+  --board "$board" --trace-out "$state/trace.perfetto"
+  --thermal-log dist/bench-thermal.log)
+# With --board sim, nymphd starts nymph-boardsim itself (real time, the
+# host's CPU use heating the simulated card).
+[ -n "$mcu_device" ] && agent_args+=(--mcu-device "$mcu_device")
 
 build/bin/nymphd "${agent_args[@]}" >"$state/nymphd.log" 2>&1 &
 agent_pid=$!
@@ -96,3 +85,13 @@ build/bin/nymph-bench --url "https://127.0.0.1:$port" \
   --scenario single --scenario concurrent:4 --scenario poisson:2 \
   --scenario concurrent:4:shared-prefix \
   --agent-command "nymphd ${agent_args[*]}" "$@"
+
+stop_agent
+if [ ! -s "$state/trace.perfetto" ]; then
+  echo "bench-run: nymphd wrote no trace; its log is in dist/bench-nymphd.log" >&2
+  exit 1
+fi
+/usr/bin/python3 tools/trace/check_trace.py --quiet "$state/trace.perfetto"
+mv "$state/trace.perfetto" dist/trace.perfetto
+echo "bench-run: dist/bench.json, dist/trace.perfetto (open in ui.perfetto.dev)," \
+  "dist/bench-thermal.log"

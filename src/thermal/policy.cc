@@ -12,12 +12,13 @@ struct NamedPolicy {
   Policy policy;
   std::string_view name;
 };
-constexpr std::array<NamedPolicy, 5> kPolicies = {{
+constexpr std::array<NamedPolicy, 6> kPolicies = {{
     {Policy::kPassive, "passive"},
     {Policy::kActive, "active"},
     {Policy::kPredictive, "predictive"},
     {Policy::kAggressive, "aggressive"},
     {Policy::kQuiet, "quiet"},
+    {Policy::kLinear, "linear"},
 }};
 
 // Duties closer than this to a limit count as sitting on it.
@@ -172,6 +173,12 @@ PolicyDecision ThermalPolicy::Decide(const PolicyInput& input) {
   bool throttling = cut_state_.output > kAtLimit;
   if (settings_.policy == Policy::kPassive) {
     fan = settings_.fan_min;
+  } else if (settings_.policy == Policy::kLinear) {
+    // No memory and no slew: the curve alone, as fancontrol runs it.
+    double span = tuning_.linear_span_c;
+    double rise = (input.hottest_c - (settings_.target_c - span)) / span;
+    fan = settings_.fan_min +
+          std::clamp(rise, 0.0, 1.0) * (cap - settings_.fan_min);
   } else if (throttling) {
     // Performance comes back before the fan slows down.
     fan = cap;
@@ -222,6 +229,9 @@ PolicyDecision ThermalPolicy::Decide(const PolicyInput& input) {
       input.hottest_zone, input.hottest_c, settings_.target_c);
   if (settings_.policy == Policy::kPassive) {
     why += fmt::format("fan held at {:.2f}", fan);
+  } else if (settings_.policy == Policy::kLinear && cut <= kAtLimit) {
+    why += fmt::format("fan {:.2f} on the ramp from {:.1f} °C", fan,
+                       settings_.target_c - tuning_.linear_span_c);
   } else if (throttling || cut > kAtLimit) {
     why += fmt::format("fan at its cap {:.2f} cannot hold {:.1f} °C", cap,
                        threshold);

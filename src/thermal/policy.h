@@ -2,7 +2,9 @@
 // fan duty first (except passive), then a DVFS cap, then inference
 // throttling (TAPIM) when the fan alone cannot hold the target; the
 // predictive policy (TAITO) acts on the model's forecast of the hottest
-// zone, given the power the inference queue is about to draw.
+// zone, given the power the inference queue is about to draw. A sixth,
+// `linear`, is the baseline they are measured against: the fixed
+// temperature-to-duty ramp lm-sensors' fancontrol applies.
 //
 // Thread safety: none; the controller owns it.
 #pragma once
@@ -18,11 +20,18 @@
 
 namespace nymph::thermal {
 
-enum class Policy { kPassive, kActive, kPredictive, kAggressive, kQuiet };
+enum class Policy {
+  kPassive,
+  kActive,
+  kPredictive,
+  kAggressive,
+  kQuiet,
+  kLinear
+};
 
 std::string_view PolicyName(Policy policy);
 std::optional<Policy> ParsePolicy(std::string_view name);
-// "passive, active, predictive, aggressive, quiet", for messages.
+// "passive, active, predictive, aggressive, quiet, linear", for messages.
 std::string PolicyNames();
 
 struct PolicySettings {
@@ -87,6 +96,9 @@ struct PolicyTuning {
   double aggressive_margin_c = 2;  // fan aims this far below the target
   double throttle_margin_c = 0.5;  // active, predictive
   double aggressive_throttle_margin_c = 1.5;
+  // linear: fan_min at (target - span) and below, rising in a straight
+  // line to the fan's cap at the target, as fancontrol's MINTEMP..MAXTEMP.
+  double linear_span_c = 10;
 };
 
 struct PolicyInput {

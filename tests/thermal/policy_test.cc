@@ -38,7 +38,7 @@ PolicyDecision HoldAt(ThermalPolicy& policy, double hottest_c, int seconds,
 
 TEST(PolicyNames, ParseRoundTripsAndRejectsUnknown) {
   for (Policy p : {Policy::kPassive, Policy::kActive, Policy::kPredictive,
-                   Policy::kAggressive, Policy::kQuiet}) {
+                   Policy::kAggressive, Policy::kQuiet, Policy::kLinear}) {
     EXPECT_EQ(ParsePolicy(PolicyName(p)), p);
   }
   EXPECT_FALSE(ParsePolicy("turbo"));
@@ -73,6 +73,22 @@ TEST(Policy, Passive_NeverBoostsTheFan_CapsClockThenWork) {
   EXPECT_DOUBLE_EQ(d.schedule.perf_cap, PolicyTuning{}.perf_floor);
   EXPECT_LT(d.schedule.work_fraction, 1.0);
   EXPECT_GE(d.schedule.work_fraction, PolicyTuning{}.work_floor - 1e-9);
+}
+
+// fancontrol's ramp with MINTEMP 50, MAXTEMP 60, MINPWM 0.25, MAXPWM 1:
+// duty = 0.25 + 0.75 × (T − 50) / 10, clamped.
+TEST(Policy, Linear_IsTheRampFromTenBelowTheTargetToTheTarget) {
+  ThermalPolicy policy(With(Policy::kLinear, 60));
+  double t = 0;
+  EXPECT_DOUBLE_EQ(HoldAt(policy, 45, 1, &t).schedule.fan_duty, 0.25);
+  EXPECT_DOUBLE_EQ(HoldAt(policy, 50, 1, &t).schedule.fan_duty, 0.25);
+  EXPECT_DOUBLE_EQ(HoldAt(policy, 55, 1, &t).schedule.fan_duty, 0.625);
+  EXPECT_DOUBLE_EQ(HoldAt(policy, 58, 1, &t).schedule.fan_duty, 0.85);
+  // No slew limit and no memory: straight back down the ramp.
+  EXPECT_DOUBLE_EQ(HoldAt(policy, 51, 1, &t).schedule.fan_duty, 0.325);
+  PolicyDecision hot = HoldAt(policy, 60, 1, &t);
+  EXPECT_DOUBLE_EQ(hot.schedule.fan_duty, 1.0);
+  EXPECT_EQ(hot.schedule.perf_cap, 1.0) << "at the target, not above it";
 }
 
 TEST(Policy, Active_HotRaisesTheFanWithoutThrottling) {
