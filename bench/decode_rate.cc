@@ -1,10 +1,13 @@
 // Generation speed through the API against a raw ONNX Runtime decode loop
 // on the same model, in one run: prefill tokens/s, decode tokens/s, and
-// time per output token (p50, p99) of a single stream.
+// time per output token (p50, p99) of a single stream. With --with-trace,
+// each round also runs the API stream with the daemon tracing (POST
+// /trace/start before it, /trace/stop after, outside the timing), for the
+// cost of tracing as traced / untraced decode rate.
 //
 // Usage: nymph-bench-decode --url http://127.0.0.1:PORT --model FILE.onnx
 //          [--name NAME] [--prompt-bytes N] [--tokens N] [--runs N]
-//          [--out FILE.json]
+//          [--with-trace] [--out FILE.json]
 // The raw loop is written against the ONNX Runtime API directly (not the
 // agent's engine), greedy, with the present tensors fed back as past.
 #include <httplib.h>
@@ -81,6 +84,17 @@ DecodeTiming ApiDecode(httplib::Client& client, const std::string& name,
   return timing;
 }
 
+void PostOrThrow(httplib::Client& client, const std::string& path,
+                 const json& body) {
+  auto result = client.Post(path, body.dump(), "application/json");
+  if (!result || result->status != 200) {
+    throw std::runtime_error(
+        "POST " + path + " failed" +
+        (result ? ": " + std::to_string(result->status) + " " + result->body
+                : std::string()));
+  }
+}
+
 json Summary(const std::vector<DecodeTiming>& runs, size_t prompt_tokens) {
   std::vector<double> steps, prefills;
   double decode_s = 0;
@@ -107,6 +121,7 @@ int main(int argc, char** argv) {
   CLI::App app{"Decode speed through /v1/completions vs. raw ONNX Runtime"};
   std::string url, model_file, name, out;
   int prompt_bytes = 256, tokens = 128, runs = 5;
+  bool with_trace = false;
   app.add_option("--url", url, "daemon base URL (plain HTTP)")->required();
   app.add_option("--model", model_file, "the model's .onnx file")
       ->required()
@@ -115,6 +130,8 @@ int main(int argc, char** argv) {
   app.add_option("--prompt-bytes", prompt_bytes, "prompt length (tokens)");
   app.add_option("--tokens", tokens, "tokens generated per run");
   app.add_option("--runs", runs, "runs of each kind, alternating");
+  app.add_flag("--with-trace", with_trace,
+               "also time the API with the daemon tracing (traced/untraced)");
   app.add_option("--out", out, "also write the figures as JSON here");
   CLI11_PARSE(app, argc, argv);
   if (name.empty()) name = std::filesystem::path(model_file).stem().string();
@@ -133,7 +150,7 @@ int main(int argc, char** argv) {
     client.set_tcp_nodelay(true);
     client.set_read_timeout(300);
 
-    std::vector<DecodeTiming> raw, api;
+    std::vector<DecodeTiming> raw, api, traced;
     RawDecode(session, prompt, 8);  // warm-up
     ApiDecode(client, name, prompt, 8);
     for (int run = 0; run < runs; ++run) {
@@ -141,6 +158,12 @@ int main(int argc, char** argv) {
                 << std::flush;
       raw.push_back(RawDecode(session, prompt, tokens));
       api.push_back(ApiDecode(client, name, prompt, tokens));
+      if (with_trace) {
+        // Written into the daemon's state directory, replaced each round.
+        PostOrThrow(client, "/trace/start", json::object());
+        traced.push_back(ApiDecode(client, name, prompt, tokens));
+        PostOrThrow(client, "/trace/stop", {{"path", "bench-decode.perfetto"}});
+      }
     }
     std::cerr << "\n";
     json figures = {{"model", name},
@@ -152,11 +175,19 @@ int main(int argc, char** argv) {
     figures["api_vs_raw_decode"] =
         figures["api"]["decode_tokens_per_s"].get<double>() /
         figures["raw"]["decode_tokens_per_s"].get<double>();
-    std::printf("%-6s %12s %12s %12s %12s\n", "", "prefill t/s", "decode t/s",
+    std::vector<const char*> rows = {"raw", "api"};
+    if (with_trace) {
+      figures["api_traced"] = Summary(traced, prompt.size());
+      figures["traced_vs_untraced_decode"] =
+          figures["api_traced"]["decode_tokens_per_s"].get<double>() /
+          figures["api"]["decode_tokens_per_s"].get<double>();
+      rows.push_back("api_traced");
+    }
+    std::printf("%-10s %12s %12s %12s %12s\n", "", "prefill t/s", "decode t/s",
                 "TPOT p50 ms", "TPOT p99 ms");
-    for (const char* row : {"raw", "api"}) {
+    for (const char* row : rows) {
       const json& f = figures[row];
-      std::printf("%-6s %12.0f %12.1f %12.2f %12.2f\n", row,
+      std::printf("%-10s %12.0f %12.1f %12.2f %12.2f\n", row,
                   f["prefill_tokens_per_s"].get<double>(),
                   f["decode_tokens_per_s"].get<double>(),
                   f["tpot_ms_p50"].get<double>(),
@@ -164,6 +195,10 @@ int main(int argc, char** argv) {
     }
     std::printf("API decode rate / raw: %.3f\n",
                 figures["api_vs_raw_decode"].get<double>());
+    if (with_trace) {
+      std::printf("traced / untraced API decode rate: %.3f\n",
+                  figures["traced_vs_untraced_decode"].get<double>());
+    }
     if (!out.empty()) std::ofstream(out) << figures.dump(2) << "\n";
   } catch (const std::exception& e) {
     std::cerr << "bench: " << e.what() << "\n";

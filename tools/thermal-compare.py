@@ -60,6 +60,8 @@ def parse_args():
     p.add_argument("--band-c", type=float, default=0.5)
     p.add_argument("--out", default="dist/thermal-compare")
     p.add_argument("--no-build", action="store_true")
+    p.add_argument("--keep-logs", action="store_true",
+                   help="keep each policy's thermal.log as OUT-POLICY.log")
     args = p.parse_args()
     args.policies = [x for x in args.policies.split(",") if x]
     unknown = [x for x in args.policies if x not in POLICIES]
@@ -119,6 +121,19 @@ def start_agent(args, policy, state_dir):
         policy, (state_dir / "nymphd.log").read_text()))
 
 
+_last_report = [None]
+
+
+def report_progress(policy, t, total, done=False):
+    """In place on a terminal; otherwise a line per 100 s of the card."""
+    line = "  %-10s %4.0f / %.0f s of the card's time" % (policy, t, total)
+    if sys.stderr.isatty():
+        print("\r" + line, end="\n" if done else "", file=sys.stderr, flush=True)
+    elif done or _last_report[0] is None or t - _last_report[0] >= 100:
+        _last_report[0] = None if done else t
+        print(line, file=sys.stderr, flush=True)
+
+
 def hottest(state):
     return max(z["celsius"] for z in state["zones"].values())
 
@@ -141,11 +156,9 @@ def run_policy(args, policy):
                             state["fan"]["rpm"], state["load"]["dvfs_factor"]))
             if t >= args.step_s:
                 break
-            progress = "\r  %-10s %5.0f / %.0f s of the card's time" % (
-                policy, t, args.step_s)
-            print(progress, end="", file=sys.stderr, flush=True)
+            report_progress(policy, t, args.step_s)
             time.sleep(PERIOD_MS / 1000)
-        print(file=sys.stderr)
+        report_progress(policy, args.step_s, args.step_s, done=True)
     finally:
         agent.terminate()
         agent.wait(timeout=30)
@@ -153,6 +166,8 @@ def run_policy(args, policy):
         sys.exit("thermal-compare: nymphd (%s) exited %d:\n%s" % (
             policy, agent.returncode, (state_dir / "nymphd.log").read_text()))
     thermal_log = (state_dir / "thermal.log").read_text()
+    if args.keep_logs:
+        pathlib.Path("%s-%s.log" % (args.out, policy)).write_text(thermal_log)
     shutil.rmtree(state_dir)
     return summarise(args, policy, start_c, samples, thermal_log)
 
@@ -219,11 +234,11 @@ def main():
     os.chdir(ROOT)
     if not args.no_build:
         subprocess.run(["scripts/build.sh", "nymphd", "nymph-boardsim"], check=True)
+    out = pathlib.Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
     rows = []
     for policy in args.policies:
         rows.append(run_policy(args, policy))
-    out = pathlib.Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     settings = {k: getattr(args, k) for k in (
         "target_c", "load_watts", "time_scale", "idle_s", "step_s", "late_s",
         "band_c")}
