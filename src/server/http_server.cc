@@ -259,14 +259,24 @@ void HttpServer::Configure() {
   // Errors the library answers itself (413, 400 on a malformed request
   // line) arrive here without a body; give them SPEC's JSON form.
   svr.set_error_handler(httplib::Server::HandlerWithResponse(
-      [](const httplib::Request&, httplib::Response& res) {
+      [](const httplib::Request& req, httplib::Response& res) {
         if (!res.body.empty()) {
           return httplib::Server::HandlerResponse::Unhandled;
         }
-        std::string message = res.status == 413
-                                  ? "the request body is over the configured "
-                                    "limit (server.max_body_bytes)"
-                                  : "the HTTP request could not be handled";
+        std::string message = "the HTTP request could not be handled";
+        if (res.status == 413) {
+          message =
+              "the request body is over the configured limit "
+              "(server.max_body_bytes)";
+        } else if (res.status == 400 && !req.has_header("Content-Length") &&
+                   (req.method == "POST" || req.method == "PUT" ||
+                    req.method == "PATCH")) {
+          // The library wants a length on every request that may carry a
+          // body; `curl -X POST` without -d sends none.
+          message = req.method +
+                    " needs a Content-Length header, even for an empty "
+                    "body (curl: -d '' or -d '{}')";
+        }
         ApiResponse response =
             ErrorResponse(res.status, ErrorCodeForStatus(res.status), message);
         res.set_content(response.body, response.content_type);

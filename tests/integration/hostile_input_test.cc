@@ -220,6 +220,21 @@ TEST_F(HostileInputTest, HostileMethodAndPath_CannotForgeMetricsOrLogs) {
             std::string::npos);
 }
 
+// `curl -X POST URL` sends no Content-Length; the answer must say so.
+TEST_F(HostileInputTest, PostWithoutContentLength_SaysWhatIsMissing) {
+  RawConnection raw(daemon_->port());
+  ASSERT_TRUE(raw.connected());
+  raw.Write(
+      "POST /v1/completions HTTP/1.1\r\nHost: x\r\n"
+      "Connection: close\r\n\r\n");
+  std::string answer = raw.ReadAll(2.0);
+  EXPECT_EQ(answer.rfind("HTTP/1.1 400", 0), 0u) << answer;
+  EXPECT_NE(answer.find("needs a Content-Length header"), std::string::npos)
+      << answer;
+  auto client = daemon_->Client();
+  ExpectStillServing(*client);
+}
+
 TEST_F(HostileInputTest, GarbageOnTheSocket_DoesNotStopTheDaemon) {
   {
     RawConnection raw(daemon_->port());
