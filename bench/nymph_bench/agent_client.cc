@@ -51,17 +51,33 @@ AgentClient::AgentClient(const Endpoint& endpoint)
 
 AgentClient::~AgentClient() = default;
 
+// The control routes (stats, pins, unpins) are safe to repeat, and their
+// kept-alive connection sits idle through a whole scenario, long after the
+// agent's keep-alive time-out has closed it: a failure to write or read on
+// it is answered by one more try on a new connection.
+StatusOr<JsonReply> AgentClient::SendControl(
+    const std::function<httplib::Result()>& send) {
+  httplib::Result result = send();
+  if (!result && (result.error() == httplib::Error::Write ||
+                  result.error() == httplib::Error::Read)) {
+    result = send();
+  }
+  return ToReply(url_, result);
+}
+
 StatusOr<JsonReply> AgentClient::Get(const std::string& path) {
-  return ToReply(url_, client_->Get(path));
+  return SendControl([&] { return client_->Get(path); });
 }
 
 StatusOr<JsonReply> AgentClient::Post(const std::string& path,
                                       const json& body) {
-  return ToReply(url_, client_->Post(path, body.dump(), "application/json"));
+  const std::string text = body.dump();
+  return SendControl(
+      [&] { return client_->Post(path, text, "application/json"); });
 }
 
 StatusOr<JsonReply> AgentClient::Delete(const std::string& path) {
-  return ToReply(url_, client_->Delete(path));
+  return SendControl([&] { return client_->Delete(path); });
 }
 
 StreamRecord AgentClient::StreamCompletion(const json& body) {

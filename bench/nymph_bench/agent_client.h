@@ -2,6 +2,7 @@
 // it, with the agent's certificate and bearer token when given.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -11,7 +12,8 @@
 
 namespace httplib {
 class Client;
-}
+class Result;
+}  // namespace httplib
 
 namespace nymph::bench {
 
@@ -36,6 +38,8 @@ class AgentClient {
   AgentClient& operator=(const AgentClient&) = delete;
 
   // Any HTTP status is a reply; only a failed connection is an error.
+  // These are for the control routes, which are safe to repeat: a stale
+  // kept-alive connection gets one more try on a new one.
   StatusOr<JsonReply> Get(const std::string& path);
   StatusOr<JsonReply> Post(const std::string& path, const nlohmann::json& body);
   StatusOr<JsonReply> Delete(const std::string& path);
@@ -48,6 +52,7 @@ class AgentClient {
   StreamRecord StreamCompletion(const nlohmann::json& body);
 
  private:
+  StatusOr<JsonReply> SendControl(const std::function<httplib::Result()>& send);
   // One attempt; `write_failed` says whether the request failed to leave.
   StreamRecord StreamOnce(const nlohmann::json& body, bool& write_failed);
 

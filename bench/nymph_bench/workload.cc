@@ -24,7 +24,8 @@ json PinPrefix(AgentClient& client, const std::string& region,
     unavailable = reply.status().message();
   } else if (reply->status == 404) {
     unavailable = "POST /kv/pin answered 404: this agent has no such route";
-  } else if (reply->status != 200) {
+  } else if (reply->status != 200 && reply->status != 201) {
+    // 201: pinned now; 200: the same content was pinned already.
     unavailable = "POST /kv/pin answered " + std::to_string(reply->status) +
                   ": " + reply->body.dump().substr(0, 200);
   } else {

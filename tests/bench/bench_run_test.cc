@@ -44,7 +44,7 @@ TEST(BenchRun, ShortRunOverHttps_WritesCompleteReportTheSchemaAccepts) {
       " --scenario single --scenario concurrent:2 --scenario poisson:4"
       " --scenario concurrent:2:shared-prefix --model-file " +
       BundledModelsDir() +
-      "/kjv-gqa.onnx --decode-tokens 16 --decode-runs 1"
+      "/kjv-gqa.onnx --decode-tokens 16 --decode-runs 1 --ttft-samples 2"
       " --commit test-commit > " +
       log + " 2>&1";
   int exit_status = Shell(command);
@@ -73,6 +73,20 @@ TEST(BenchRun, ShortRunOverHttps_WritesCompleteReportTheSchemaAccepts) {
   EXPECT_EQ(report["scenarios"][2]["arrival"], "poisson");
   EXPECT_TRUE(report["baselines"]["decode"].is_object())
       << report["baselines"].dump(2);
+  EXPECT_TRUE(report["baselines"]["prefix_ttft"].is_object())
+      << report["baselines"].dump(2);
+
+  // The KV figures come from the agent's /kv/stats over the scenario; on
+  // the shared prefix they must agree with what the responses' usage said,
+  // summed by the client, and the prefix must have been pinned.
+  for (const json& s : report["scenarios"]) {
+    ASSERT_TRUE(s["kv"].is_object()) << s["name"] << s["unavailable"].dump();
+  }
+  const json& shared = report["scenarios"][3];
+  EXPECT_TRUE(shared["pinned_region"].is_object()) << shared["unavailable"];
+  EXPECT_GT(shared["cached_prompt_tokens"].get<double>(), 0);
+  EXPECT_EQ(shared["kv"]["hit_tokens"].get<double>(),
+            shared["cached_prompt_tokens"].get<double>());
 
   // The schema must be able to say no: drop a required percentile.
   json broken = report;
