@@ -79,10 +79,14 @@ struct PolicyTuning {
                .deadband = 0.3,
                .derivative_tau_s = 5};
   // The throttle "cut", 0..2: 0..1 lowers the DVFS cap to `perf_floor`,
-  // 1..2 then lowers the work fraction to `work_floor`. Integral only, so
-  // that it holds still while the fan still has room.
-  PidGains cut{.kp = 0,
-               .ki = 0.02,
+  // 1..2 then lowers the work fraction to `work_floor`. While the fan has
+  // room its error is held at zero, so it does not move. PI with an
+  // integral time (kp/ki) of 50 s, near the card's own time constant: the
+  // integral-only law it replaces (ki 0.02) lagged the heat and cycled
+  // between throttling and the fan's minimum (quiet on nymph-boardsim: fan
+  // duty swinging 0.25 peak to peak, tools/thermal-compare.py).
+  PidGains cut{.kp = 0.1,
+               .ki = 0.002,
                .kd = 0,
                .out_min = 0,
                .out_max = 2,

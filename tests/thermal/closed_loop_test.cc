@@ -25,6 +25,8 @@ struct StepResult {
   double worst_late_error_c = 0;  // |sensed - target| over the last 300 s
   double mean_late_error_c = 0;
   double min_perf_cap = 1;
+  double late_min_duty = 1;  // fan duty over the last 300 s
+  double late_max_duty = 0;
 };
 
 class ClosedLoop {
@@ -82,6 +84,10 @@ class ClosedLoop {
         result.worst_late_error_c = std::max(result.worst_late_error_c, error);
         late_sum += error;
         late_n++;
+        result.late_min_duty =
+            std::min(result.late_min_duty, schedule_.fan_duty);
+        result.late_max_duty =
+            std::max(result.late_max_duty, schedule_.fan_duty);
       }
     }
     result.mean_late_error_c = late_sum / late_n;
@@ -134,6 +140,26 @@ TEST(ClosedLoop, Predictive_LoadStepFromCold_SettlesOnTarget) {
               r.peak_c, r.mean_late_error_c, r.worst_late_error_c);
   EXPECT_LE(r.peak_c - kTargetC, 2.0);
   EXPECT_LE(r.mean_late_error_c, 0.5);
+}
+
+// Quiet caps the fan at 0.5, which cannot hold this load (about 58 °C at
+// 22 W by the plant's equations), so the clock must give way; the fan
+// must then stay at its cap instead of hunting between cap and minimum as
+// the throttle comes and goes.
+TEST(ClosedLoop, Quiet_ThrottlesToHoldTheTarget_FanDoesNotHunt) {
+  RcPlantParams p;
+  double watts = p.idle_w + p.watts_per_token_s * p.tokens_s_per_sequence * 2;
+  ASSERT_GT(p.ambient_c + watts / (p.sink_passive + p.sink_fan * 0.5) +
+                watts / p.die_to_sink,
+            kTargetC + 2);
+  ClosedLoop loop(Policy::kQuiet);
+  loop.WarmUpAndCoolDown();
+  StepResult r = loop.LoadStep(1800);
+  std::printf("quiet: peak %.2f, late mean |e| %.3f, duty %.3f..%.3f\n",
+              r.peak_c, r.mean_late_error_c, r.late_min_duty, r.late_max_duty);
+  EXPECT_LT(r.min_perf_cap, 1.0);
+  EXPECT_LE(r.mean_late_error_c, 0.5);
+  EXPECT_LE(r.late_max_duty - r.late_min_duty, 0.05);
 }
 
 TEST(ClosedLoop, Predictive_OvershootsLessThanActive) {

@@ -28,8 +28,6 @@ constexpr double kTargetC = 55;
 // 52.2 °C at full fan: the fan has to work, and can hold the target.
 constexpr double kLoadW = 16;
 constexpr double kIdleSimS = 60;
-constexpr double kStepSimS = 600;
-constexpr double kLateWindowSimS = 150;
 
 struct StepRun {
   bool ok = false;
@@ -38,6 +36,8 @@ struct StepRun {
   double peak_c = 0;             // true hottest after the step
   double late_mean_error_c = 0;  // |true hottest - target|, late window
   double late_worst_error_c = 0;
+  double late_min_duty = 1;  // fan duty applied, late window
+  double late_max_duty = 0;
   double seen_minus_true_c = 0;  // agent's hottest minus the truth, at the end
   double sim_s_per_period = 0;   // simulated seconds per control period
 };
@@ -46,7 +46,7 @@ std::chrono::duration<double> RealTime(double sim_s) {
   return std::chrono::duration<double>(sim_s / kTimeScale);
 }
 
-StepRun RunLoadStep(Daemon& daemon) {
+StepRun RunLoadStep(Daemon& daemon, double step_sim_s, double late_sim_s) {
   StepRun run;
   auto fail = [&](const std::string& why) {
     run.failure = why;
@@ -66,20 +66,23 @@ StepRun RunLoadStep(Daemon& daemon) {
   double late_sum = 0;
   int late_n = 0;
   const auto deadline = std::chrono::steady_clock::now() +
-                        RealTime(kStepSimS) * 3 + std::chrono::seconds(10);
+                        RealTime(step_sim_s) * 3 + std::chrono::seconds(10);
   while (std::chrono::steady_clock::now() < deadline) {
     state = SimState(daemon);
     if (state.is_null()) return fail("the simulator stopped answering");
     const double t = state.at("sim_time_s").get<double>() - step_at;
     const double hottest = TrueHottestC(state);
     run.peak_c = std::max(run.peak_c, hottest);
-    if (t >= kStepSimS - kLateWindowSimS) {
+    if (t >= step_sim_s - late_sim_s) {
       const double error = std::fabs(hottest - kTargetC);
       late_sum += error;
       late_n++;
       run.late_worst_error_c = std::max(run.late_worst_error_c, error);
+      const double duty = state.at("fan").at("duty").get<double>();
+      run.late_min_duty = std::min(run.late_min_duty, duty);
+      run.late_max_duty = std::max(run.late_max_duty, duty);
     }
-    if (t >= kStepSimS) break;
+    if (t >= step_sim_s) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(kPeriodMs));
   }
   if (late_n == 0) return fail("the simulation did not reach the end");
@@ -91,7 +94,7 @@ StepRun RunLoadStep(Daemon& daemon) {
   const double periods =
       status.at("counters").at("periods").get<double>() -
       status_before.at("counters").at("periods").get<double>();
-  run.sim_s_per_period = periods > 0 ? kStepSimS / periods : 0;
+  run.sim_s_per_period = periods > 0 ? step_sim_s / periods : 0;
   if (status.at("failsafe").at("active").get<bool>()) {
     return fail("in failsafe at the end: " +
                 status.at("failsafe").at("reasons").dump());
@@ -114,8 +117,8 @@ TEST(SimClosedLoop, LoadStepFromCold_SettlesOnTarget_PredictiveOvershootsLess) {
   ASSERT_TRUE(active.Start()) << active.log();
   ASSERT_TRUE(predictive.Start()) << predictive.log();
   StepRun a, p;
-  std::thread run_active([&] { a = RunLoadStep(active); });
-  p = RunLoadStep(predictive);
+  std::thread run_active([&] { a = RunLoadStep(active, 600, 150); });
+  p = RunLoadStep(predictive, 600, 150);
   run_active.join();
   ASSERT_TRUE(a.ok) << "active: " << a.failure << "\n" << active.log();
   ASSERT_TRUE(p.ok) << "predictive: " << p.failure << "\n" << predictive.log();
@@ -136,6 +139,29 @@ TEST(SimClosedLoop, LoadStepFromCold_SettlesOnTarget_PredictiveOvershootsLess) {
   EXPECT_LT(p.peak_c, a.peak_c) << "predictive must overshoot less";
   EXPECT_EQ(active.Stop(SIGTERM), 0) << active.log();
   EXPECT_EQ(predictive.Stop(SIGTERM), 0) << predictive.log();
+}
+
+// Quiet caps the fan at 0.5, which cannot hold 55 °C under this step, so
+// the DVFS cap has to give way (the simulator's power follows the clock).
+// The fan must then stay at its cap, not hunt between cap and minimum as
+// the throttle comes and goes (it did, 0.25 peak to peak, with an
+// integral-only throttle).
+TEST(SimClosedLoop, Quiet_ThrottlesToHoldTheTarget_FanDoesNotHunt) {
+  Daemon quiet(SimDaemonOptions(Config("quiet")));
+  ASSERT_TRUE(quiet.Start()) << quiet.log();
+  const nlohmann::json status_before = ThermalStatus(quiet);
+  StepRun q = RunLoadStep(quiet, 900, 300);
+  ASSERT_TRUE(q.ok) << q.failure << "\n" << quiet.log();
+  const nlohmann::json status = ThermalStatus(quiet);
+  std::printf("quiet: peak %.2f °C, late mean |e| %.3f, duty %.3f..%.3f\n",
+              q.peak_c, q.late_mean_error_c, q.late_min_duty, q.late_max_duty);
+  EXPECT_GT(status.at("counters").at("dvfs_capped_s").get<double>(),
+            status_before.at("counters").at("dvfs_capped_s").get<double>())
+      << "the fan alone cannot hold this load";
+  EXPECT_LE(q.peak_c - kTargetC, 2.0) << "overshoot";
+  EXPECT_LE(q.late_mean_error_c, 0.5) << "steady-state error";
+  EXPECT_LE(q.late_max_duty - q.late_min_duty, 0.05) << "the fan hunts";
+  EXPECT_EQ(quiet.Stop(SIGTERM), 0) << quiet.log();
 }
 
 }  // namespace
