@@ -3,9 +3,10 @@
 # the bundled models with the board simulator as the card and tracing on,
 # runs nymph-bench's standard suite against it (single
 # stream, 4 concurrent streams, Poisson arrivals, 4 streams on a pinned
-# shared prefix, then the decode and prefix-TTFT baselines), writes
+# shared prefix, 2 clients of /infer, then the decode and prefix-TTFT
+# baselines), writes
 # dist/bench.json and dist/trace.perfetto (checked by tools/trace/check_trace.py)
-# and prints the summary table. Takes about 2.5 minutes.
+# and prints the summary table. Takes about 3 minutes.
 #
 # Usage: tools/bench-run.sh [--board sim|mcu|hwmon|none] [--mcu-device PATH]
 #                           [--duration S] [-- extra nymph-bench flags]
@@ -83,7 +84,7 @@ build/bin/nymph-bench --url "https://127.0.0.1:$port" \
   --model kjv-gqa --model-file models/kjv-gqa.onnx \
   --duration "$duration" --warmup 2 --seed 1 \
   --scenario single --scenario concurrent:4 --scenario poisson:2 \
-  --scenario concurrent:4:shared-prefix \
+  --scenario concurrent:4:shared-prefix --scenario concurrent:2:infer \
   --agent-command "nymphd ${agent_args[*]}" "$@"
 
 stop_agent

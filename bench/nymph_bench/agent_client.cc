@@ -138,6 +138,37 @@ StreamRecord AgentClient::StreamOnce(const json& body, bool& write_failed) {
   return record;
 }
 
+StreamRecord AgentClient::Infer(const json& body) {
+  const std::string text = body.dump();
+  bool write_failed = false;
+  StreamRecord record = InferOnce(text, write_failed);
+  if (write_failed) {
+    record = InferOnce(text, write_failed);
+    record.resent_after_stale_connection = true;
+  }
+  return record;
+}
+
+StreamRecord AgentClient::InferOnce(const std::string& body,
+                                    bool& write_failed) {
+  StreamRecord record;
+  Clock::time_point sent = Clock::now();
+  httplib::Result result = client_->Post("/infer", body, "application/json");
+  record.end_s = Seconds(sent, Clock::now());
+  write_failed = !result && result.error() == httplib::Error::Write;
+  if (!result) {
+    record.error = "connection";
+    record.error_detail = ConnectionError(url_, result.error()).message();
+  } else if (result->status != 200) {
+    record.error = HttpErrorKind(result->status, result->body);
+    record.error_detail = result->body.substr(0, 300);
+  } else {
+    record.token_event_s.push_back(record.end_s);
+    record.completion_tokens = 0;
+  }
+  return record;
+}
+
 std::string HttpErrorKind(int status, const std::string& body) {
   std::string kind = "http_" + std::to_string(status);
   json parsed = json::parse(body, nullptr, false);

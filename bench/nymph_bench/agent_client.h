@@ -51,10 +51,17 @@ class AgentClient {
   // clients do: nothing reached the agent. The record counts it.
   StreamRecord StreamCompletion(const nlohmann::json& body);
 
+  // POSTs `body` to /infer and records when the whole answer had arrived
+  // (as `end_s`, and as the one "token" event, so that ok() holds); its
+  // outputs are not kept. A stale kept-alive connection is handled as for
+  // completions.
+  StreamRecord Infer(const nlohmann::json& body);
+
  private:
   StatusOr<JsonReply> SendControl(const std::function<httplib::Result()>& send);
   // One attempt; `write_failed` says whether the request failed to leave.
   StreamRecord StreamOnce(const nlohmann::json& body, bool& write_failed);
+  StreamRecord InferOnce(const std::string& body, bool& write_failed);
 
   std::unique_ptr<httplib::Client> client_;
   std::string url_;

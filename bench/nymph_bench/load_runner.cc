@@ -49,7 +49,9 @@ class LoadRunner::Connection {
         has_job_ = false;
       }
       Clock::time_point sent = Clock::now();
-      StreamRecord record = client_.StreamCompletion(job.body);
+      StreamRecord record = runner_.plan_.infer
+                                ? client_.Infer(job.body)
+                                : client_.StreamCompletion(job.body);
       runner_.Finished(this, job, sent, std::move(record));
     }
   }

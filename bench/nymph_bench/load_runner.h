@@ -26,9 +26,11 @@ struct LoadPlan {
   int requests = 0;          // stop after this many (0: no limit)
   int warmup = 0;            // requests sent first and not measured
   int max_connections = 64;  // Poisson: streams in flight at most
+  bool infer = false;        // bodies are for POST /infer, not completions
 };
 
-// The next request's body (a streamed completion), warm-up included;
+// The next request's body (a streamed completion, or an /infer request
+// when the plan says so), warm-up included;
 // called from the thread that calls Warmup() and Measure(), in sending order.
 using RequestMaker = std::function<nlohmann::json()>;
 

@@ -15,6 +15,7 @@
 #include "report.h"
 #include "scenario_runner.h"
 #include "scenario_spec.h"
+#include "workload.h"
 
 namespace nymph::bench {
 namespace {
@@ -25,6 +26,7 @@ struct Options {
   Endpoint endpoint;
   std::string token_file;
   std::string model = "kjv-gqa";
+  std::string infer_model = "affine";
   std::string out = "dist/bench.json";
   std::vector<std::string> scenarios = {"single", "concurrent:4", "poisson:2",
                                         "concurrent:4:shared-prefix"};
@@ -60,11 +62,15 @@ void AddFlags(CLI::App& app, Options& o) {
       ->check(CLI::ExistingFile);
   app.add_option("--model", o.model, "language model to generate with")
       ->capture_default_str();
+  app.add_option("--infer-model", o.infer_model,
+                 "tensor model for :infer scenarios (POST /infer, inputs "
+                 "made from its signature)")
+      ->capture_default_str();
   app.add_option("--out", o.out, "where to write bench.json")
       ->capture_default_str();
   app.add_option("--scenario", o.scenarios,
                  "single | concurrent:N | poisson:RATE, each optionally "
-                 "+ :unique or :shared-prefix; repeat for several")
+                 "+ :unique, :shared-prefix or :infer; repeat for several")
       ->capture_default_str();
   app.add_option("--duration", o.duration_s,
                  "seconds of load per scenario (0: no limit)")
@@ -133,6 +139,7 @@ json ConfigurationJson(const Options& o) {
           {"cacert", o.endpoint.cacert},
           {"token", !o.token_file.empty()},
           {"model", o.model},
+          {"infer_model", o.infer_model},
           {"scenarios", o.scenarios},
           {"duration_s", o.duration_s},
           {"requests", o.requests},
@@ -261,13 +268,25 @@ int Run(Options& o) {
   }
   if (report["commit"] == "") report["commit"] = nullptr;
 
+  json infer_body;
+  for (const ScenarioSpec& spec : specs) {
+    if (spec.prompts != PromptKind::kInfer || !infer_body.is_null()) continue;
+    auto body = InferBody(control, o.infer_model);
+    if (!body.ok()) {
+      std::cerr << "nymph-bench: " << body.status().message() << "\n";
+      return 1;
+    }
+    infer_body = *body;
+  }
+
   CompletionShape shape{o.model, o.max_tokens, o.temperature};
   size_t next_prompt = 0;
   for (const ScenarioSpec& spec : specs) {
-    ScenarioSettings settings{
-        o.endpoint,     shape,          &*prompts,      &next_prompt,
-        o.prompt_chars, o.prefix_chars, o.suffix_chars, o.duration_s,
-        o.requests,     o.warmup,       o.seed,         o.max_connections};
+    ScenarioSettings settings{o.endpoint,     shape,          &*prompts,
+                              &next_prompt,   o.prompt_chars, o.prefix_chars,
+                              o.suffix_chars, o.duration_s,   o.requests,
+                              o.warmup,       o.seed,         o.max_connections,
+                              infer_body};
     report["scenarios"].push_back(RunScenario(spec, settings));
   }
 

@@ -25,7 +25,7 @@ json Milliseconds(const std::vector<double>& seconds) {
 
 }  // namespace
 
-json DescribeLoad(const LoadResult& result) {
+json DescribeLoad(const LoadResult& result, bool streamed) {
   std::vector<double> ttft, tpot, itl, e2e;
   std::map<std::string, int> errors;
   std::map<std::string, std::string> examples;  // the first detail per kind
@@ -65,9 +65,9 @@ json DescribeLoad(const LoadResult& result) {
           {"errors",
            {{"total", failed}, {"by_kind", errors}, {"examples", examples}}},
           {"duration_s", seconds},
-          {"ttft_ms", Milliseconds(ttft)},
-          {"tpot_ms", Milliseconds(tpot)},
-          {"itl_ms", Milliseconds(itl)},
+          {"ttft_ms", streamed ? Milliseconds(ttft) : json(nullptr)},
+          {"tpot_ms", streamed ? Milliseconds(tpot) : json(nullptr)},
+          {"itl_ms", streamed ? Milliseconds(itl) : json(nullptr)},
           {"e2e_ms", Milliseconds(e2e)},
           {"output_tokens", output_tokens},
           {"prompt_tokens", any_prompt_tokens ? json(prompt_tokens) : nullptr},
@@ -98,15 +98,18 @@ json RunScenario(const ScenarioSpec& spec, const ScenarioSettings& s) {
       region = "bench-shared-prefix";
     }
   }
+  const bool infer = spec.prompts == PromptKind::kInfer;
   auto make_request = [&] {
+    if (infer) return s.infer_body;
     size_t index = (*s.next_prompt)++;
     std::string prompt = spec.prompts == PromptKind::kSharedPrefix
                              ? prefix + s.prompts->Slice(index, s.suffix_chars)
                              : s.prompts->Slice(index, s.prompt_chars);
     return CompletionBody(s.shape, prompt, region);
   };
-  LoadPlan plan{spec.arrival, spec.clients, spec.rate_per_s, s.seed,
-                s.duration_s, s.requests,   s.warmup,        s.max_connections};
+  LoadPlan plan{spec.arrival, spec.clients,      spec.rate_per_s,
+                s.seed,       s.duration_s,      s.requests,
+                s.warmup,     s.max_connections, infer};
   LoadRunner runner(s.endpoint, plan, make_request, spec.name);
   runner.Warmup();
 
@@ -131,7 +134,7 @@ json RunScenario(const ScenarioSpec& spec, const ScenarioSettings& s) {
                                        : json{{"name", region},
                                               {"prefix_chars", prefix.size()},
                                               {"response", pin}}}};
-  scenario.update(DescribeLoad(load));
+  scenario.update(DescribeLoad(load, /*streamed=*/!infer));
   scenario["kv"] = nullptr;
   if (kv_before.body && kv_after.body) {
     scenario["kv"] = KvDelta(*kv_before.body, *kv_after.body);

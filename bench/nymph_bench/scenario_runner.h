@@ -26,12 +26,15 @@ struct ScenarioSettings {
   int warmup = 0;
   uint64_t seed = 0;
   int max_connections = 64;
+  nlohmann::json infer_body;  // :infer scenarios: every request's body
 };
 
 nlohmann::json RunScenario(const ScenarioSpec& spec,
                            const ScenarioSettings& settings);
 
 // The per-scenario figures of `result` (pure; for tests and RunScenario).
-nlohmann::json DescribeLoad(const LoadResult& result);
+// Without `streamed` (an /infer scenario) there are no tokens: time to
+// first token, time per output token and inter-token latency are null.
+nlohmann::json DescribeLoad(const LoadResult& result, bool streamed = true);
 
 }  // namespace nymph::bench

@@ -21,7 +21,7 @@ Status Invalid(const std::string& text, const std::string& why) {
   return Status(ErrorKind::kBadRequest, "scenario",
                 "--scenario '" + text + "': " + why +
                     "; use single, concurrent:N or poisson:RATE, optionally "
-                    "followed by :unique or :shared-prefix");
+                    "followed by :unique, :shared-prefix or :infer");
 }
 
 }  // namespace
@@ -62,6 +62,8 @@ StatusOr<ScenarioSpec> ParseScenario(const std::string& text) {
   if (parts.size() == next + 1) {
     if (parts[next] == "shared-prefix") {
       spec.prompts = PromptKind::kSharedPrefix;
+    } else if (parts[next] == "infer") {
+      spec.prompts = PromptKind::kInfer;
     } else if (parts[next] != "unique") {
       return Invalid(text, "unknown prompts '" + parts[next] + "'");
     }
@@ -74,7 +76,14 @@ const char* ArrivalName(Arrival arrival) {
 }
 
 const char* PromptKindName(PromptKind kind) {
-  return kind == PromptKind::kSharedPrefix ? "shared_prefix" : "unique";
+  switch (kind) {
+    case PromptKind::kSharedPrefix:
+      return "shared_prefix";
+    case PromptKind::kInfer:
+      return "infer";
+    default:
+      return "unique";
+  }
 }
 
 }  // namespace nymph::bench

@@ -13,9 +13,11 @@ enum class Arrival {
   kPoisson,     // open loop: exponential gaps at `rate_per_s`, seeded
 };
 
+// What each request is.
 enum class PromptKind {
-  kUnique,        // every prompt a different slice of the text
-  kSharedPrefix,  // one pinned prefix + a unique suffix each
+  kUnique,        // a completion; every prompt a different slice of the text
+  kSharedPrefix,  // a completion; one pinned prefix + a unique suffix each
+  kInfer,         // POST /infer on a tensor model, not a completion
 };
 
 struct ScenarioSpec {
@@ -27,8 +29,8 @@ struct ScenarioSpec {
 };
 
 // Grammar: single[:PROMPTS] | concurrent:N[:PROMPTS] | poisson:RATE[:PROMPTS]
-// with PROMPTS one of unique (the default) or shared-prefix; "single" is
-// "concurrent:1".
+// with PROMPTS one of unique (the default), shared-prefix or infer; "single"
+// is "concurrent:1".
 StatusOr<ScenarioSpec> ParseScenario(const std::string& text);
 
 const char* ArrivalName(Arrival arrival);

@@ -34,6 +34,50 @@ json PinPrefix(AgentClient& client, const std::string& region,
   return nullptr;
 }
 
+StatusOr<json> InferBody(AgentClient& client, const std::string& model) {
+  auto unavailable = [&](const std::string& why) {
+    return Status(ErrorKind::kUnavailable, "infer_model",
+                  "--infer-model " + model + ": " + why);
+  };
+  auto reply = client.Get("/models/" + model);
+  if (!reply.ok()) return reply.status();
+  if (reply->status != 200 || !reply->body.is_object()) {
+    return unavailable("GET /models/" + model + " answered " +
+                       std::to_string(reply->status) + ": " +
+                       reply->body.dump().substr(0, 200));
+  }
+  const json& inputs = reply->body["inputs"];
+  if (!inputs.is_array() || inputs.empty()) {
+    return unavailable("the agent reports no inputs for it");
+  }
+  json tensors = json::object();
+  for (const json& input : inputs) {
+    const std::string dtype = input.value("dtype", "");
+    if (dtype == "string" || dtype == "bool" || dtype.empty()) {
+      return unavailable("input '" + input.value("name", "?") + "' is " +
+                         (dtype.empty() ? "of an unknown type" : dtype) +
+                         "; choose a model with numeric inputs");
+    }
+    json shape = json::array();
+    size_t count = 1;
+    for (const json& dim : input["shape"]) {
+      int64_t size = dim.is_number_integer() ? dim.get<int64_t>() : 1;
+      shape.push_back(size);
+      count *= static_cast<size_t>(size);
+    }
+    if (count > (1u << 20)) {
+      return unavailable("input '" + input.value("name", "?") +
+                         "' has over a million elements");
+    }
+    // 0, 1, 2, 3, 0, ...: valid for every numeric type, signed or not.
+    json data = json::array();
+    for (size_t i = 0; i < count; ++i) data.push_back(i % 4);
+    tensors[input.value("name", "")] = {
+        {"shape", shape}, {"dtype", dtype}, {"data", data}};
+  }
+  return json{{"model", model}, {"inputs", tensors}};
+}
+
 void Unpin(AgentClient& client, const std::string& region) {
   auto reply = client.Delete("/kv/pin/" + region);
   if (!reply.ok() || reply->status / 100 != 2) {

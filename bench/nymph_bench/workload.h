@@ -26,6 +26,13 @@ nlohmann::json CompletionBody(const CompletionShape& shape,
 nlohmann::json PinPrefix(AgentClient& client, const std::string& region,
                          const std::string& prefix, std::string& unavailable);
 
+// An /infer request for the tensor model `model`, read from its signature
+// at GET /models/{model}: every input filled with small deterministic
+// numbers, symbolic dimensions set to 1. Models with non-numeric inputs
+// (string, bool) are refused with the reason.
+StatusOr<nlohmann::json> InferBody(AgentClient& client,
+                                   const std::string& model);
+
 // DELETE /kv/pin/{region}, so a benchmark leaves no pinned state behind
 // (pins survive restarts). Best effort: a failure is printed, not fatal.
 void Unpin(AgentClient& client, const std::string& region);

@@ -42,7 +42,8 @@ TEST(BenchRun, ShortRunOverHttps_WritesCompleteReportTheSchemaAccepts) {
       " --cacert " + daemon.state_dir() + "/tls/cert.pem --out " + out +
       " --duration 1 --warmup 1 --max-tokens 16 --seed 3"
       " --scenario single --scenario concurrent:2 --scenario poisson:4"
-      " --scenario concurrent:2:shared-prefix --model-file " +
+      " --scenario concurrent:2:shared-prefix --scenario concurrent:2:infer"
+      " --model-file " +
       BundledModelsDir() +
       "/kjv-gqa.onnx --decode-tokens 16 --decode-runs 1 --ttft-samples 2"
       " --commit test-commit > " +
@@ -62,7 +63,16 @@ TEST(BenchRun, ShortRunOverHttps_WritesCompleteReportTheSchemaAccepts) {
   json manifest = json::parse(
       std::ifstream(BundledModelsDir() + "/kjv-gqa.json"), nullptr, false);
   EXPECT_EQ(report["model"]["sha256"], manifest["sha256"]);
-  ASSERT_EQ(report["scenarios"].size(), 4u);
+  ASSERT_EQ(report["scenarios"].size(), 5u);
+  // /infer round trips: no tokens, so only end-to-end times.
+  json infer = report["scenarios"][4];
+  report["scenarios"].erase(4);
+  EXPECT_EQ(infer["prompts"], "infer");
+  EXPECT_EQ(infer["errors"]["total"], 0) << infer.dump(2);
+  EXPECT_GT(infer["completed"].get<int>(), 0);
+  EXPECT_EQ(infer["e2e_ms"]["count"], infer["completed"]);
+  EXPECT_TRUE(infer["ttft_ms"].is_null());
+  EXPECT_EQ(infer["output_tokens"], 0);
   for (const json& s : report["scenarios"]) {
     EXPECT_EQ(s["errors"]["total"], 0) << s.dump(2);
     EXPECT_GT(s["completed"].get<int>(), 0) << s["name"];

@@ -93,6 +93,10 @@ TEST(ParseScenario, Forms_KindNumberAndPrompts) {
   EXPECT_EQ(poisson->arrival, Arrival::kPoisson);
   EXPECT_DOUBLE_EQ(poisson->rate_per_s, 2.5);
   EXPECT_EQ(poisson->prompts, PromptKind::kUnique);
+  auto infer = ParseScenario("poisson:10:infer");
+  ASSERT_TRUE(infer.ok());
+  EXPECT_EQ(infer->prompts, PromptKind::kInfer);
+  EXPECT_STREQ(PromptKindName(infer->prompts), "infer");
 }
 
 TEST(ParseScenario, Nonsense_IsRefusedWithTheGrammar) {
