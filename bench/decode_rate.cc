@@ -57,18 +57,12 @@ DecodeTiming ApiDecode(httplib::Client& client, const std::string& name,
   req.content_receiver = [&](const char* data, size_t size, uint64_t,
                              uint64_t) {
     auto now = Clock::now();
-    pending.append(data, size);
-    size_t end;
-    while ((end = pending.find("\n\n")) != std::string::npos) {
-      std::string event = pending.substr(0, end);
-      pending.erase(0, end + 2);
-      if (event.rfind("data: {", 0) != 0) continue;
-      json chunk = json::parse(event.substr(6));
+    nymph::bench::ForEachJsonEvent(pending, data, size, [&](const json& chunk) {
       if (chunk["choices"][0]["finish_reason"].is_null()) {
         size_t bytes = chunk["choices"][0]["text"].get<std::string>().size();
         for (size_t i = 0; i < bytes; ++i) arrivals.push_back(now);
       }
-    }
+    });
     return true;
   };
   auto result = client.send(req);

@@ -82,13 +82,7 @@ Sample FirstToken(httplib::Client& client, const std::string& model,
   req.content_receiver = [&](const char* data, size_t size, uint64_t,
                              uint64_t) {
     auto now = Clock::now();
-    pending.append(data, size);
-    size_t end;
-    while ((end = pending.find("\n\n")) != std::string::npos) {
-      std::string event = pending.substr(0, end);
-      pending.erase(0, end + 2);
-      if (event.rfind("data: {", 0) != 0) continue;
-      json chunk = json::parse(event.substr(6));
+    nymph::bench::ForEachJsonEvent(pending, data, size, [&](const json& chunk) {
       if (chunk.contains("error")) {
         throw std::runtime_error("stream error: " + chunk.dump());
       }
@@ -100,7 +94,7 @@ Sample FirstToken(httplib::Client& client, const std::string& model,
         sample.cached_tokens =
             chunk["usage"]["prompt_tokens_details"]["cached_tokens"];
       }
-    }
+    });
     return true;
   };
   auto start = Clock::now();
