@@ -82,7 +82,7 @@ fi
 build/bin/nymph-bench --url "https://127.0.0.1:$port" \
   --cacert "$state/tls/cert.pem" --out dist/bench.json \
   --model kjv-gqa --model-file models/kjv-gqa.onnx \
-  --duration "$duration" --warmup 2 --seed 1 \
+  --duration "$duration" --warmup 2 --seed 1 --decode-runs 6 \
   --scenario single --scenario concurrent:4 --scenario poisson:2 \
   --scenario concurrent:4:shared-prefix --scenario concurrent:2:infer \
   --agent-command "nymphd ${agent_args[*]}" "$@"
