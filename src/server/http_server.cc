@@ -124,6 +124,16 @@ std::optional<ApiResponse> HttpServer::Admit(const httplib::Request& req) {
                          "send the body with a Content-Length header; "
                          "chunked bodies are not accepted");
   }
+  // Without a length the library would wait for a body until its read
+  // time-out (5 s) and then answer a bare 400; `curl -X POST` without -d
+  // sends no length.
+  if ((req.method == "POST" || req.method == "PUT" || req.method == "PATCH") &&
+      !req.has_header("Content-Length")) {
+    return ErrorResponse(411, "length_required",
+                         req.method +
+                             " needs a Content-Length header, even for an "
+                             "empty body (curl: -d '' or -d '{}')");
+  }
   // The library caps form-encoded bodies at 8 KiB whatever the limit, and
   // bodies here are JSON: say so instead of failing later with a false 413.
   std::string type = req.get_header_value("Content-Type");
@@ -259,24 +269,14 @@ void HttpServer::Configure() {
   // Errors the library answers itself (413, 400 on a malformed request
   // line) arrive here without a body; give them SPEC's JSON form.
   svr.set_error_handler(httplib::Server::HandlerWithResponse(
-      [](const httplib::Request& req, httplib::Response& res) {
+      [](const httplib::Request&, httplib::Response& res) {
         if (!res.body.empty()) {
           return httplib::Server::HandlerResponse::Unhandled;
         }
-        std::string message = "the HTTP request could not be handled";
-        if (res.status == 413) {
-          message =
-              "the request body is over the configured limit "
-              "(server.max_body_bytes)";
-        } else if (res.status == 400 && !req.has_header("Content-Length") &&
-                   (req.method == "POST" || req.method == "PUT" ||
-                    req.method == "PATCH")) {
-          // The library wants a length on every request that may carry a
-          // body; `curl -X POST` without -d sends none.
-          message = req.method +
-                    " needs a Content-Length header, even for an empty "
-                    "body (curl: -d '' or -d '{}')";
-        }
+        std::string message = res.status == 413
+                                  ? "the request body is over the configured "
+                                    "limit (server.max_body_bytes)"
+                                  : "the HTTP request could not be handled";
         ApiResponse response =
             ErrorResponse(res.status, ErrorCodeForStatus(res.status), message);
         res.set_content(response.body, response.content_type);
