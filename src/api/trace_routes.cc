@@ -34,10 +34,30 @@ StatusOr<size_t> MaxBytes(const json& body, size_t default_bytes) {
   return size_t(mb.get<int64_t>()) << 20;
 }
 
+// Fields a route takes; anything else is a mistake worth saying.
+Status OnlyFields(const json& body, std::initializer_list<const char*> known,
+                  const char* route) {
+  for (const auto& [key, value] : body.items()) {
+    bool ok = false;
+    for (const char* name : known) ok = ok || key == name;
+    if (!ok) {
+      std::string names;
+      for (const char* name : known) {
+        names += (names.empty() ? "" : ", ") + std::string(name);
+      }
+      return Unprocessable("unknown_field", std::string(route) +
+                                                " takes only " + names + "; '" +
+                                                key + "' is unknown");
+    }
+  }
+  return Status();
+}
+
 // Where to write: the request's path, else the configured --trace-out,
 // else <state dir>/trace.perfetto. A client names a file for the daemon
-// to write, so only trace files: the suffix keeps it from replacing
-// anything else the daemon's user owns.
+// to write, so only a trace file's name inside the state directory: no
+// directories (so no way out of it), and the suffix keeps it from
+// replacing anything else there.
 StatusOr<std::string> TracePath(const json& body, const ApiContext& context) {
   namespace fs = std::filesystem;
   std::string path =
@@ -49,13 +69,26 @@ StatusOr<std::string> TracePath(const json& body, const ApiContext& context) {
       return Unprocessable("invalid_path", "path must be a non-empty string");
     }
     fs::path asked(body["path"].get<std::string>());
+    if (asked.has_parent_path() || asked.filename() != asked) {
+      return Unprocessable("invalid_path",
+                           "path must be a file name only; the trace is "
+                           "written in the state directory");
+    }
     if (asked.extension() != ".perfetto" && asked.extension() != ".pftrace") {
       return Unprocessable("invalid_path",
                            "path must name a .perfetto or .pftrace file");
     }
-    // Relative paths are taken in the state directory, not in wherever
-    // the daemon happened to be started.
     path = (fs::path(context.state_dir) / asked).string();
+  }
+  // Checked before the recording stops, so that a bad target costs
+  // nothing: the trace keeps recording until a stop can write it.
+  std::error_code error;
+  fs::file_status target = fs::status(path, error);
+  if (fs::exists(target) && !fs::is_regular_file(target)) {
+    return Unprocessable("invalid_path",
+                         path +
+                             " exists and is not a regular file; choose "
+                             "another path (the trace keeps recording)");
   }
   fs::path dir = fs::path(path).parent_path();
   if (dir.empty()) dir = ".";
@@ -74,6 +107,10 @@ void AddTraceRoutes(Router& router, const ApiContext& context) {
   router.Add("POST", "/trace/start", [context](const ApiRequest& request) {
     auto body = OptionalBody(request);
     if (!body.ok()) return ErrorResponse(body.status());
+    if (Status known = OnlyFields(*body, {"max_mb"}, "POST /trace/start");
+        !known.ok()) {
+      return ErrorResponse(known);
+    }
     auto max_bytes = MaxBytes(*body, context.trace_max_bytes);
     if (!max_bytes.ok()) return ErrorResponse(max_bytes.status());
     Status started = context.tracer.Start(*max_bytes);
@@ -84,6 +121,10 @@ void AddTraceRoutes(Router& router, const ApiContext& context) {
   router.Add("POST", "/trace/stop", [context](const ApiRequest& request) {
     auto body = OptionalBody(request);
     if (!body.ok()) return ErrorResponse(body.status());
+    if (Status known = OnlyFields(*body, {"path"}, "POST /trace/stop");
+        !known.ok()) {
+      return ErrorResponse(known);
+    }
     auto path = TracePath(*body, context);
     if (!path.ok()) return ErrorResponse(path.status());
     Status stopped = context.tracer.Stop();

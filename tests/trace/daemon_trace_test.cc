@@ -53,6 +53,9 @@ TEST(DaemonTrace, StartAndStopRoutes_WriteACheckedTrace) {
   auto client = daemon.Client();
   EXPECT_EQ(Send(*client, "POST", "/trace/stop").status, 409);
   EXPECT_EQ(PostJson(*client, "/trace/start", {{"max_mb", 0}}).status, 422);
+  EXPECT_EQ(PostJson(*client, "/trace/start", {{"path", "a.perfetto"}}).status,
+            422)
+      << "the path belongs to the stop";
   ASSERT_EQ(PostJson(*client, "/trace/start", {{"max_mb", 4}}).status, 200);
   EXPECT_EQ(Send(*client, "POST", "/trace/start").status, 409);
   for (int i = 0; i < 3; ++i) {
@@ -60,6 +63,18 @@ TEST(DaemonTrace, StartAndStopRoutes_WriteACheckedTrace) {
   }
   EXPECT_EQ(PostJson(*client, "/trace/stop", {{"path", "/tmp/x.txt"}}).status,
             422);
+  // Nothing outside the state directory, and a target that cannot be
+  // written is refused before the recording stops.
+  const std::string outside = TestTempDir() + "/outside.perfetto";
+  EXPECT_EQ(PostJson(*client, "/trace/stop", {{"path", outside}}).status, 422);
+  EXPECT_EQ(
+      PostJson(*client, "/trace/stop", {{"path", "../up.perfetto"}}).status,
+      422);
+  EXPECT_FALSE(std::filesystem::exists(outside));
+  std::filesystem::create_directory(daemon.state_dir() + "/adir.perfetto");
+  EXPECT_EQ(
+      PostJson(*client, "/trace/stop", {{"path", "adir.perfetto"}}).status,
+      422);
   Reply stopped = PostJson(*client, "/trace/stop", {{"path", "on.perfetto"}});
   ASSERT_EQ(stopped.status, 200) << stopped.text;
   std::string path = daemon.state_dir() + "/on.perfetto";
@@ -68,13 +83,13 @@ TEST(DaemonTrace, StartAndStopRoutes_WriteACheckedTrace) {
   EXPECT_EQ(stopped.body.at("bytes").get<uint64_t>(),
             std::filesystem::file_size(path));
   EXPECT_EQ(Send(*client, "POST", "/trace/stop").status, 409);
-  // Traced: the refused second start, the refused stop and the last stop
+  // Traced: the refused second start, the refused stops and the last stop
   // (its slice ended by the stop itself). Not traced: the first start,
   // which began before tracing did.
   EXPECT_TRUE(TraceChecks(path,
                           "--expect-track requests --expect-slices /health=3 "
                           "--expect-slices /trace/start=1 "
-                          "--expect-slices /trace/stop=2 --expect-no-drops"));
+                          "--expect-slices /trace/stop=5 --expect-no-drops"));
 }
 
 }  // namespace
