@@ -111,7 +111,7 @@ StatusOr<PinBody> ParsePin(const json& body, const LanguageModel* model) {
   parsed.pin.region = region->get<std::string>();
   if (!kv::IsValidRegionName(parsed.pin.region)) {
     return Unprocessable("invalid_region_name",
-                         "region must match [A-Za-z0-9_.-]{1,64}");
+                         std::string("region ") + kv::kRegionNameRule);
   }
   if (auto it = body.find("force"); it != body.end()) {
     if (!it->is_boolean()) return BadField("force", "true or false");
@@ -253,7 +253,7 @@ void AddKvRoutes(Router& router, const ApiContext& context) {
     const std::string& region = http.params.at("region");
     if (!kv::IsValidRegionName(region)) {
       return ErrorResponse(Unprocessable(
-          "invalid_region_name", "region must match [A-Za-z0-9_.-]{1,64}"));
+          "invalid_region_name", std::string("region ") + kv::kRegionNameRule));
     }
     if (!service.loaded()) return ErrorResponse(StillLoading());
     for (const std::string& name : service.Names()) {

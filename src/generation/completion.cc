@@ -118,7 +118,7 @@ StatusOr<CompletionRequest> ParseCompletionRequest(const json& body,
     request.kv_region = it->get<std::string>();
     if (!kv::IsValidRegionName(request.kv_region)) {
       return Status(ErrorKind::kUnprocessable, "invalid_region_name",
-                    "kv_region must match [A-Za-z0-9_.-]{1,64}");
+                    std::string("kv_region ") + kv::kRegionNameRule);
     }
   }
   return request;

@@ -31,8 +31,8 @@ PrefixCache::PrefixCache(const CausalLm& lm, int block_tokens,
       model_sha256_(std::move(model_sha256)) {}
 
 std::string PrefixCache::RegionPath(const std::string& region) const {
-  // Region names are [A-Za-z0-9_.-]+, so the suffix keeps "." and ".."
-  // from naming a directory.
+  // Region names are [A-Za-z0-9_.-]+ and never only dots; the suffix
+  // keeps any name from naming a directory.
   return (fs::path(region_dir_) / (region + kRegionSuffix)).string();
 }
 
@@ -42,8 +42,14 @@ void PrefixCache::RestoreRegions() {
   for (const auto& entry : fs::directory_iterator(region_dir_, error)) {
     const fs::path path = entry.path();
     if (path.extension() != kRegionSuffix) continue;
-    auto content =
-        kv::ReadRegionFile(path.string(), cache_.geometry(), model_sha256_);
+    // The whole pool's KV and tokens, plus room for the header.
+    const uintmax_t max_bytes =
+        uintmax_t(cache_.total_blocks()) *
+            (cache_.geometry().block_bytes() +
+             cache_.geometry().block_tokens * sizeof(int64_t)) +
+        (1u << 20);
+    auto content = kv::ReadRegionFile(path.string(), cache_.geometry(),
+                                      model_sha256_, max_bytes);
     if (!content.ok()) {
       spdlog::warn("kv: skipped region file: {}", content.status().message());
       continue;

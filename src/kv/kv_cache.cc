@@ -28,6 +28,7 @@ Status NoRoom(const std::string& why) {
 
 bool IsValidRegionName(std::string_view name) {
   if (name.empty() || name.size() > 64) return false;
+  if (name.find_first_not_of('.') == std::string_view::npos) return false;
   return std::all_of(name.begin(), name.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
            (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';

@@ -37,8 +37,11 @@
 
 namespace nymph::kv {
 
-// [A-Za-z0-9_.-]{1,64}, as SPEC says region names are.
+// [A-Za-z0-9_.-]{1,64}, as SPEC says region names are, but not only dots:
+// "." and ".." cannot be addressed in a URL (DELETE /kv/pin/..).
 bool IsValidRegionName(std::string_view name);
+inline constexpr const char* kRegionNameRule =
+    "must match [A-Za-z0-9_.-]{1,64} and not be only dots";
 
 // Offsets reported to clients start here (SPEC: pool base 0x100000).
 inline constexpr uint64_t kPoolBaseAddress = 0x100000;

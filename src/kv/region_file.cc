@@ -92,7 +92,20 @@ Status WriteRegionFile(const std::string& path, const RegionContent& content,
 
 StatusOr<RegionContent> ReadRegionFile(const std::string& path,
                                        const KvGeometry& geometry,
-                                       const std::string& model_sha256) {
+                                       const std::string& model_sha256,
+                                       uintmax_t max_bytes) {
+  std::error_code error;
+  const auto status = std::filesystem::status(path, error);
+  if (error) return IoError(path, "cannot read its status");
+  if (!std::filesystem::is_regular_file(status)) {
+    return Corrupt(path, "not a regular file");
+  }
+  const uintmax_t size = std::filesystem::file_size(path, error);
+  if (error) return IoError(path, "cannot read its size");
+  if (size > max_bytes) {
+    return Corrupt(path, "larger (" + std::to_string(size) +
+                             " bytes) than the KV pool could hold");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) return IoError(path, "cannot open");
   const std::string bytes((std::istreambuf_iterator<char>(in)),

@@ -24,8 +24,11 @@ Status WriteRegionFile(const std::string& path, const RegionContent& content,
                        const KvGeometry& geometry,
                        const std::string& model_sha256);
 
+// Refuses, unread, anything but a regular file of at most `max_bytes`
+// (a directory, a device, a file larger than the pool could hold).
 StatusOr<RegionContent> ReadRegionFile(const std::string& path,
                                        const KvGeometry& geometry,
-                                       const std::string& model_sha256);
+                                       const std::string& model_sha256,
+                                       uintmax_t max_bytes);
 
 }  // namespace nymph::kv

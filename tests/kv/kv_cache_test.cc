@@ -306,6 +306,9 @@ TEST(KvCache, RegionNames) {
   EXPECT_FALSE(IsValidRegionName(""));
   EXPECT_FALSE(IsValidRegionName("a/b"));
   EXPECT_FALSE(IsValidRegionName("sp ace"));
+  EXPECT_FALSE(IsValidRegionName(".."));
+  EXPECT_FALSE(IsValidRegionName("."));
+  EXPECT_TRUE(IsValidRegionName(".hidden"));
 }
 
 }  // namespace
