@@ -304,6 +304,11 @@ void FinalizeConfig(Config& config) {
     Fail("thermal.policy '" + config.thermal_policy + "'",
          "use one of " + thermal::PolicyNames());
   }
+  if (config.thermal_fan_min < thermal::kFanMinFloor) {
+    Fail("thermal.fan_min",
+         "must be at least 0.2: below it the fan stops "
+         "turning");
+  }
   if (config.thermal_fan_min > config.thermal_fan_max) {
     Fail("thermal.fan_min", "must not exceed thermal.fan_max");
   }

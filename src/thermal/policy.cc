@@ -66,8 +66,11 @@ Status ValidateSettings(const PolicySettings& settings, double ambient_c) {
         settings.target_c, range.min_c, range.max_c, ambient_c,
         kDeltaTBudgetC));
   }
-  if (!(settings.fan_min >= 0 && settings.fan_min <= 1)) {
-    return Unprocessable("fan_min must be from 0 to 1");
+  if (!(settings.fan_min >= kFanMinFloor && settings.fan_min <= 1)) {
+    return Unprocessable(fmt::format(
+        "fan_min must be from {:.1f} to 1: below {:.1f} the fan stops "
+        "turning",
+        kFanMinFloor, kFanMinFloor));
   }
   if (!(settings.fan_max >= 0 && settings.fan_max <= 1)) {
     return Unprocessable("fan_max must be from 0 to 1");

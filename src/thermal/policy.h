@@ -49,6 +49,10 @@ constexpr double kDeltaTBudgetC = 25;
 constexpr double kDesignAmbientC = 35;
 // Below ambient + this the fan would run flat out even when idle.
 constexpr double kMinTargetRiseC = 5;
+// The lowest fan_min: below about this duty the blower stops turning, and
+// a fan asked to stop is no stall fault (SensorLimits::stall_duty), so a
+// lower floor would let a schedule switch the cooling off unnoticed.
+constexpr double kFanMinFloor = 0.2;
 
 struct TargetRange {
   double min_c;

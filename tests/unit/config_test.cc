@@ -200,6 +200,9 @@ TEST(FinalizeConfig, BoardKindPolicyAndFanOrder_Checked) {
   fans.thermal_fan_min = 0.8;
   fans.thermal_fan_max = 0.5;
   EXPECT_THROW(FinalizeConfig(fans), ConfigError);
+  Config stall;
+  stall.thermal_fan_min = 0.1;  // the blower stops below about 0.2
+  EXPECT_THROW(FinalizeConfig(stall), ConfigError);
 }
 
 TEST(ParseCommandLine, BoardFlags) {
