@@ -207,6 +207,11 @@ int Run(const Config& config) {
       }
       return "";
     };
+    context.thermal_failsafe = [&thermal]() -> nlohmann::json {
+      thermal::ThermalSnapshot snapshot = thermal->Snapshot();
+      return {{"active", snapshot.failsafe},
+              {"reasons", snapshot.failsafe_reasons}};
+    };
     tracer.AddCounterSource("fan duty", "ratio", [&thermal] {
       auto snapshot = thermal->Snapshot();
       return snapshot.readings && snapshot.readings->fan.duty

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "common/status.h"
@@ -39,6 +40,9 @@ struct ApiContext {
   // Why the board makes the daemon not ready ("" when it is fine); empty
   // function when there is no board.
   std::function<std::string()> board_problem = {};
+  // {"active": bool, "reasons": [...]} of the thermal failsafe, for
+  // GET /ready's body; empty function when there is no board.
+  std::function<nlohmann::json()> thermal_failsafe = {};
 };
 
 // GET /health, GET /ready, GET /metrics.

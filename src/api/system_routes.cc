@@ -39,6 +39,9 @@ void AddSystemRoutes(Router& router, const ApiContext& context) {
     nlohmann::json body = {{"status", "ready"},
                            {"models_loaded", models.size()},
                            {"models_failed", context.models.Failures().size()}};
+    // Still ready in failsafe (SPEC: models loaded, board reachable): the
+    // card serves, throttled, and says why here.
+    if (context.thermal_failsafe) body["failsafe"] = context.thermal_failsafe();
     return JsonResponse(body);
   });
 

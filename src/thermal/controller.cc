@@ -269,6 +269,12 @@ void ThermalController::Step(board::Clock::time_point now) {
     snapshot_.settings = settings;
     snapshot_.failsafe = failsafe_;
     snapshot_.failsafe_reasons = faults;
+    if (failsafe_ && faults.empty()) {
+      // The faults have cleared; failsafe holds until the reads prove it.
+      snapshot_.failsafe_reasons.push_back(
+          fmt::format("recovering: {} of {} clean reads", clean_reads_,
+                      options_.clean_reads_to_recover));
+    }
     if (read.ok()) snapshot_.readings = *read;
     snapshot_.power_w = power;
     snapshot_.delta_t_c = delta_t;

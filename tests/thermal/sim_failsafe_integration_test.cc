@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "board_daemon.h"
+#include "support/http.h"
 
 namespace nymph::testing {
 namespace {
@@ -112,7 +113,15 @@ TEST_P(SimFailsafe, Injected_EntersFailsafeWithinTwoPeriods_LeavesAfterClear) {
   if (fault.unreachable) {
     EXPECT_EQ(ReadyStatus(daemon), 503);
   } else {
-    EXPECT_EQ(ReadyStatus(daemon), 200) << "the board still answers";
+    // Ready (SPEC: models loaded, board reachable), and saying why not
+    // at full speed.
+    auto client = daemon.Client();
+    Reply ready = Send(*client, "GET", "/ready");
+    EXPECT_EQ(ready.status, 200) << "the board still answers";
+    EXPECT_EQ(ready.body["failsafe"]["active"], true) << ready.text;
+    EXPECT_NE(ready.body["failsafe"]["reasons"].dump().find(fault.reason),
+              std::string::npos)
+        << ready.text;
   }
 
   ASSERT_EQ(SimCommand(daemon, "clear").rfind("ok", 0), 0u);
