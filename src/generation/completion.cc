@@ -20,6 +20,33 @@ Status OutOfRange(const std::string& field, const std::string& want) {
                 "'" + field + "' must be " + want);
 }
 
+// OpenAI options this server does not implement: their neutral values
+// (which SDKs send by default) pass, anything else is refused rather than
+// silently ignored.
+Status RefuseUnsupported(const json& body) {
+  struct Option {
+    const char* name;
+    json neutral;
+  };
+  const Option options[] = {
+      {"n", 1},        {"best_of", 1},      {"logprobs", nullptr},
+      {"echo", false}, {"suffix", nullptr}, {"logit_bias", nullptr}};
+  for (const Option& option : options) {
+    auto it = body.find(option.name);
+    if (it == body.end() || *it == option.neutral) continue;
+    if (std::string(option.name) == "logit_bias" && it->is_object() &&
+        it->empty()) {
+      continue;
+    }
+    return Status(ErrorKind::kUnprocessable, "unsupported_parameter",
+                  "'" + std::string(option.name) +
+                      "' is not supported by this server; leave it out or "
+                      "send " +
+                      option.neutral.dump());
+  }
+  return Status();
+}
+
 // Bytes at the end of `text` that start a UTF-8 character not yet complete.
 size_t IncompleteUtf8Tail(std::string_view text) {
   for (size_t back = 1; back <= std::min<size_t>(3, text.size()); ++back) {
@@ -64,6 +91,9 @@ StatusOr<CompletionRequest> ParseCompletionRequest(const json& body,
   }
   request.prompt = prompt->get<std::string>();
   if (request.prompt.empty()) return OutOfRange("prompt", "non-empty");
+  if (Status supported = RefuseUnsupported(body); !supported.ok()) {
+    return supported;
+  }
 
   if (auto it = body.find("max_tokens"); it != body.end()) {
     if (!it->is_number_integer()) return BadType("max_tokens", "an integer");

@@ -168,6 +168,11 @@ TEST_F(CompletionTest, BadInput_Gets4xxAndDaemonKeepsServing) {
         {"stream", true}},
        422},  // checked before the stream's 200
       {{{"prompt", "x"}, {"seed", -1}}, 400},
+      // OpenAI options not implemented: refused, not ignored.
+      {{{"prompt", "x"}, {"n", 3}}, 422},
+      {{{"prompt", "x"}, {"logprobs", 2}}, 422},
+      {{{"prompt", "x"}, {"echo", true}}, 422},
+      {{{"prompt", "x"}, {"best_of", 2}}, 422},
   };
   for (const auto& [fields, status] : cases) {
     SCOPED_TRACE(fields.dump().substr(0, 80));
@@ -180,6 +185,14 @@ TEST_F(CompletionTest, BadInput_Gets4xxAndDaemonKeepsServing) {
                            {{"model", "nope"}, {"prompt", "x"}});
   EXPECT_EQ(unknown.status, 404);
   EXPECT_EQ(Complete({{"prompt", "And"}, {"max_tokens", 2}}).status, 200);
+  // Their neutral values, which SDKs send by default, pass.
+  EXPECT_EQ(Complete({{"prompt", "And"},
+                      {"max_tokens", 2},
+                      {"n", 1},
+                      {"logprobs", nullptr},
+                      {"echo", false}})
+                .status,
+            200);
 }
 
 TEST_F(CompletionTest, StreamingClientLeaves_SequenceIsFreedAndNextIsServed) {
