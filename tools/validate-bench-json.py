@@ -11,13 +11,15 @@ import sys
 try:
     import jsonschema
 except ImportError:
-    sys.exit("validate-bench-json: python3-jsonschema is missing; "
-             "run scripts/setup.sh")
+    print("validate-bench-json: python3-jsonschema is missing; "
+          "run scripts/setup.sh", file=sys.stderr)
+    sys.exit(2)
 
 
 def main(argv):
     if len(argv) != 3:
-        sys.exit(__doc__)
+        print(__doc__, file=sys.stderr)
+        return 2
     try:
         with open(argv[1]) as f:
             schema = json.load(f)

@@ -131,7 +131,9 @@ StatusOr<PinBody> ParsePin(const json& body, const LanguageModel* model) {
     if (!it->is_number_unsigned() || it->get<uint64_t>() == 0 ||
         it->get<uint64_t>() > (uint64_t(1) << 40)) {
       return Unprocessable("invalid_size",
-                           "size_kb must be a positive number of KiB");
+                           "size_kb must be a positive number of KiB, at "
+                           "most 2^40 (the pool's own size is GET /kv/stats' "
+                           "capacity_kb)");
     }
     parsed.size_kb = it->get<int64_t>();
   }

@@ -60,7 +60,7 @@ Status ValidateSettings(const PolicySettings& settings, double ambient_c) {
   TargetRange range = SafeTargetRange(ambient_c);
   if (!(settings.target_c >= range.min_c && settings.target_c <= range.max_c)) {
     return Unprocessable(fmt::format(
-        "target_c {:.1f} is outside the safe range {:.1f} to {:.1f} °C at "
+        "target_c {:.6g} is outside the safe range {:.1f} to {:.1f} °C at "
         "the measured ambient of {:.1f} °C (the card's budget is {:.0f} °C "
         "above ambient)",
         settings.target_c, range.min_c, range.max_c, ambient_c,
