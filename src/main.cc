@@ -241,7 +241,11 @@ int Run(const Config& config) {
   AddCompletionRoutes(router, context);
   AddKvRoutes(router, context);
   AddTraceRoutes(router, context);
-  if (thermal) AddThermalRoutes(router, *thermal);
+  if (thermal) {
+    AddThermalRoutes(router, *thermal);
+  } else {
+    AddThermalRoutesWithoutBoard(router);
+  }
 
   HttpServer server(
       {config.listen, config.plain_http, tls, config.max_body_bytes,

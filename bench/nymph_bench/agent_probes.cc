@@ -11,8 +11,8 @@ RouteReading ReadRoute(AgentClient& client, const std::string& path) {
   auto reply = client.Get(path);
   if (!reply.ok()) return {std::nullopt, reply.status().message()};
   if (reply->status == 404) {
-    return {std::nullopt,
-            "GET " + path + " answered 404: this agent has no such route"};
+    return {std::nullopt, "GET " + path + " answered 404: " +
+                              reply->body.dump().substr(0, 200)};
   }
   if (reply->status != 200 || !reply->body.is_object()) {
     return {std::nullopt, "GET " + path + " answered " +

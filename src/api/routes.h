@@ -58,5 +58,8 @@ void AddTraceRoutes(Router& router, const ApiContext& context);
 // POST /thermal/schedule, GET /thermal/status. `thermal` must outlive the
 // router.
 void AddThermalRoutes(Router& router, thermal::ThermalController& thermal);
+// The same routes without a board (--board none): 404 saying how to get
+// thermal control, instead of "no such route".
+void AddThermalRoutesWithoutBoard(Router& router);
 
 }  // namespace nymph

@@ -122,6 +122,17 @@ Status ParseSchedule(const json& body, thermal::PolicySettings& settings) {
 
 }  // namespace
 
+void AddThermalRoutesWithoutBoard(Router& router) {
+  auto off = [](const ApiRequest&) {
+    return ErrorResponse(Status(
+        ErrorKind::kNotFound, "no_board",
+        "thermal control is off: this nymphd runs with --board none; start "
+        "it with --board sim, mcu or hwmon"));
+  };
+  router.Add("GET", "/thermal/status", off);
+  router.Add("POST", "/thermal/schedule", off);
+}
+
 void AddThermalRoutes(Router& router, thermal::ThermalController& thermal) {
   router.Add("GET", "/thermal/status", [&thermal](const ApiRequest&) {
     return JsonResponse(StatusJson(thermal.Snapshot()));

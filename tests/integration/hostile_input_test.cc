@@ -220,6 +220,18 @@ TEST_F(HostileInputTest, HostileMethodAndPath_CannotForgeMetricsOrLogs) {
             std::string::npos);
 }
 
+// This daemon runs with the default --board none.
+TEST_F(HostileInputTest, ThermalRoutesWithoutABoard_SayHowToGetOne) {
+  auto client = daemon_->Client();
+  Reply status = Send(*client, "GET", "/thermal/status");
+  EXPECT_EQ(status.status, 404);
+  EXPECT_EQ(status.body["error"]["code"], "no_board") << status.text;
+  EXPECT_NE(status.text.find("--board sim"), std::string::npos);
+  Reply schedule = PostJson(*client, "/thermal/schedule",
+                            {{"policy", "active"}, {"target_c", 55}});
+  EXPECT_EQ(schedule.status, 404);
+}
+
 // `curl -X POST URL` sends no Content-Length; the answer must say so at
 // once, not after the library's read time-out (5 s) as a bare 400.
 TEST_F(HostileInputTest, PostWithoutContentLength_Gets411AtOnce) {
