@@ -309,6 +309,13 @@ TEST_F(ClientOnBoardSim, HelloWithAnotherMajorVersion_IsRefused) {
 
 TEST_F(ClientOnBoardSim, FanStall_RaisesTheFlagAndTheTachShowsNoPulses) {
   Launch({"--time-scale", "100"});
+  // Spinning first: a rotor locked before its first pulse reads 0 ("no
+  // pulse measured yet"), not the overflow of a fan that stopped.
+  ASSERT_TRUE(WaitFor([&] {
+    auto fan = client_->GetFan();
+    return fan.ok() && fan->tach_period_us != 0 &&
+           fan->tach_period_us != kTachOverflow;
+  }));
   ASSERT_EQ(sim_->Control("fan stall"), "ok fan stall");
   ASSERT_TRUE(WaitFor([&] {
     auto beat = client_->Heartbeat();
