@@ -1,5 +1,7 @@
 #include "api/json_body.h"
 
+#include <algorithm>
+
 namespace nymph {
 namespace {
 
@@ -12,6 +14,20 @@ std::string WithoutErrorId(const std::string& what) {
 }
 
 }  // namespace
+
+Status RefuseUnknownFields(const nlohmann::json& body,
+                           std::initializer_list<std::string_view> known) {
+  for (const auto& [key, value] : body.items()) {
+    if (std::find(known.begin(), known.end(), key) != known.end()) continue;
+    std::string accepted;
+    for (std::string_view name : known) {
+      accepted += (accepted.empty() ? "" : ", ") + std::string(name);
+    }
+    return Status(ErrorKind::kBadRequest, "unknown_field",
+                  "unknown field '" + key + "'; accepted: " + accepted);
+  }
+  return Status();
+}
 
 StatusOr<nlohmann::json> ParseJsonObject(std::string_view body) {
   nlohmann::json json;

@@ -96,12 +96,11 @@ struct PinBody {
 };
 
 StatusOr<PinBody> ParsePin(const json& body, const LanguageModel* model) {
-  static const char* known[] = {"region", "size_kb", "force", "priority",
-                                "prompt", "tokens",  "model"};
-  for (const auto& [key, value] : body.items()) {
-    if (std::find(std::begin(known), std::end(known), key) == std::end(known)) {
-      return BadField(key, "absent: it is not a field of /kv/pin");
-    }
+  if (Status known =
+          RefuseUnknownFields(body, {"region", "size_kb", "force", "priority",
+                                     "prompt", "tokens", "model"});
+      !known.ok()) {
+    return known;
   }
   PinBody parsed;
   auto region = body.find("region");

@@ -1,4 +1,3 @@
-#include <set>
 
 #include "api/json_body.h"
 #include "api/routes.h"
@@ -83,15 +82,10 @@ Status BadField(const std::string& field, const std::string& want) {
 // Reads the request over `settings` (the ones in force): fields left out
 // keep their values, except policy and target_c, which are required.
 Status ParseSchedule(const json& body, thermal::PolicySettings& settings) {
-  static const std::set<std::string> known = {"policy", "target_c", "fan_min",
-                                              "fan_max", "horizon_s"};
-  for (const auto& [key, value] : body.items()) {
-    if (!known.count(key)) {
-      return Status(ErrorKind::kBadRequest, "unknown_field",
-                    "unknown field '" + key +
-                        "'; accepted: policy, target_c, fan_min, fan_max, "
-                        "horizon_s");
-    }
+  if (Status known = RefuseUnknownFields(
+          body, {"policy", "target_c", "fan_min", "fan_max", "horizon_s"});
+      !known.ok()) {
+    return known;
   }
   auto policy = body.find("policy");
   if (policy == body.end() || !policy->is_string()) {

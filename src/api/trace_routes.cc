@@ -34,25 +34,6 @@ StatusOr<size_t> MaxBytes(const json& body, size_t default_bytes) {
   return size_t(mb.get<int64_t>()) << 20;
 }
 
-// Fields a route takes; anything else is a mistake worth saying.
-Status OnlyFields(const json& body, std::initializer_list<const char*> known,
-                  const char* route) {
-  for (const auto& [key, value] : body.items()) {
-    bool ok = false;
-    for (const char* name : known) ok = ok || key == name;
-    if (!ok) {
-      std::string names;
-      for (const char* name : known) {
-        names += (names.empty() ? "" : ", ") + std::string(name);
-      }
-      return Unprocessable("unknown_field", std::string(route) +
-                                                " takes only " + names + "; '" +
-                                                key + "' is unknown");
-    }
-  }
-  return Status();
-}
-
 // Where to write: the request's path, else the configured --trace-out,
 // else <state dir>/trace.perfetto. A client names a file for the daemon
 // to write, so only a trace file's name inside the state directory: no
@@ -107,8 +88,7 @@ void AddTraceRoutes(Router& router, const ApiContext& context) {
   router.Add("POST", "/trace/start", [context](const ApiRequest& request) {
     auto body = OptionalBody(request);
     if (!body.ok()) return ErrorResponse(body.status());
-    if (Status known = OnlyFields(*body, {"max_mb"}, "POST /trace/start");
-        !known.ok()) {
+    if (Status known = RefuseUnknownFields(*body, {"max_mb"}); !known.ok()) {
       return ErrorResponse(known);
     }
     auto max_bytes = MaxBytes(*body, context.trace_max_bytes);
@@ -121,8 +101,7 @@ void AddTraceRoutes(Router& router, const ApiContext& context) {
   router.Add("POST", "/trace/stop", [context](const ApiRequest& request) {
     auto body = OptionalBody(request);
     if (!body.ok()) return ErrorResponse(body.status());
-    if (Status known = OnlyFields(*body, {"path"}, "POST /trace/stop");
-        !known.ok()) {
+    if (Status known = RefuseUnknownFields(*body, {"path"}); !known.ok()) {
       return ErrorResponse(known);
     }
     auto path = TracePath(*body, context);
