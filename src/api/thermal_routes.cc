@@ -1,4 +1,3 @@
-
 #include "api/json_body.h"
 #include "api/routes.h"
 #include "server/api_error.h"
