@@ -174,15 +174,14 @@ int Run(const Config& config) {
     if (!started.ok()) spdlog::error("trace: {}", started.message());
   }
   // Sampled into every trace: the cache and the queue.
-  tracer.AddCounterSource("kv used", "blocks", [&generation] {
-    kv::KvStats kv = generation.KvTotals();
-    return double(kv.blocks_total - kv.blocks_free);
+  tracer.AddCounterSource("kv used", "KiB", [&generation] {
+    return double(generation.KvSum().used_kib);
   });
-  tracer.AddCounterSource("kv pinned", "blocks", [&generation] {
-    return double(generation.KvTotals().blocks_pinned);
+  tracer.AddCounterSource("kv pinned", "KiB", [&generation] {
+    return double(generation.KvSum().pinned_kib);
   });
   tracer.AddCounterSource("kv hit rate", "ratio", [&generation] {
-    return generation.KvTotals().hit_rate();
+    return generation.KvSum().hit_rate();
   });
   tracer.AddCounterSource("sequences active", "sequences", [&generation] {
     return double(generation.outlook().active);

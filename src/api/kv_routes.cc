@@ -20,8 +20,10 @@ Status Unprocessable(const std::string& code, const std::string& message) {
   return Status(ErrorKind::kUnprocessable, code, message);
 }
 
-int64_t BlockKb(const kv::KvCache& cache) {
-  return int64_t(cache.geometry().block_bytes() / 1024);
+// Whole when it is: blocks of a small model can be a fraction of a KiB.
+json BlockKb(int64_t block_bytes) {
+  if (block_bytes % 1024 == 0) return block_bytes / 1024;
+  return double(block_bytes) / 1024;
 }
 
 // The language model a KV request is about: the one named, or the only one.
@@ -49,16 +51,16 @@ StatusOr<std::shared_ptr<const LanguageModel>> CachedModel(
 }
 
 json StatsJson(const kv::KvStats& s) {
-  const int64_t block_kb = s.block_bytes / 1024;
+  auto kib = [&s](int64_t blocks) { return blocks * s.block_bytes / 1024; };
   const int64_t used = s.blocks_total - s.blocks_free;
-  return {{"capacity_kb", s.blocks_total * block_kb},
-          {"used_kb", used * block_kb},
-          {"free_kb", s.blocks_free * block_kb},
-          {"pinned_kb", s.blocks_pinned * block_kb},
-          {"cached_kb", s.blocks_cached * block_kb},
-          {"reserved_kb", s.blocks_reserved * block_kb},
+  return {{"capacity_kb", kib(s.blocks_total)},
+          {"used_kb", kib(used)},
+          {"free_kb", kib(s.blocks_free)},
+          {"pinned_kb", kib(s.blocks_pinned)},
+          {"cached_kb", kib(s.blocks_cached)},
+          {"reserved_kb", kib(s.blocks_reserved)},
           {"block_tokens", s.block_tokens},
-          {"block_kb", block_kb},
+          {"block_kb", BlockKb(s.block_bytes)},
           {"blocks",
            {{"total", s.blocks_total},
             {"used", used},
@@ -80,7 +82,7 @@ json RegionJson(const kv::RegionInfo& r, const LanguageModel& model) {
   return {{"region", r.name},
           {"model", model.name},
           {"priority", r.priority},
-          {"size_kb", r.reserved_blocks * BlockKb(cache)},
+          {"size_kb", cache.geometry().kib(r.reserved_blocks)},
           {"cached_tokens", r.content_blocks * cache.geometry().block_tokens},
           {"base_address", r.base_address},
           {"requests", r.requests},
@@ -198,8 +200,8 @@ void AddKvRoutes(Router& router, const ApiContext& context) {
     if (!parsed.ok()) return ErrorResponse(parsed.status());
     PrefixCache& prefix = *(*model)->prefix_cache;
     const kv::KvCache& cache = prefix.cache();
-    const int64_t block_kb = BlockKb(cache);
-    const int64_t block_tokens = cache.geometry().block_tokens;
+    const kv::KvGeometry& geometry = cache.geometry();
+    const int64_t block_tokens = geometry.block_tokens;
     kv::PinRequest& pin = parsed->pin;
     const int64_t content = int64_t(pin.tokens.size());
     const int64_t full_blocks = content / block_tokens;
@@ -212,19 +214,19 @@ void AddKvRoutes(Router& router, const ApiContext& context) {
           "'size_kb' to reserve"));
     }
     if (parsed->size_kb) {
-      const int64_t asked = (*parsed->size_kb + block_kb - 1) / block_kb;
+      const int64_t asked = geometry.blocks_for_kib(*parsed->size_kb);
       if (asked > cache.total_blocks()) {
         return ErrorResponse(Unprocessable(
             "size_beyond_pool",
             fmt::format("size_kb {} is more than the whole pool ({} KiB)",
-                        *parsed->size_kb, cache.total_blocks() * block_kb)));
+                        *parsed->size_kb, geometry.kib(cache.total_blocks()))));
       }
       if (asked < full_blocks) {
         return ErrorResponse(Unprocessable(
             "size_too_small",
             fmt::format("the content needs {} KiB ({} blocks of {} tokens); "
                         "size_kb {} is less",
-                        full_blocks * block_kb, full_blocks, block_tokens,
+                        geometry.kib(full_blocks), full_blocks, block_tokens,
                         *parsed->size_kb)));
       }
       pin.reserved_blocks = asked;
@@ -234,8 +236,8 @@ void AddKvRoutes(Router& router, const ApiContext& context) {
           "size_beyond_pin_limit",
           fmt::format("pins may hold at most {} KiB of the pool "
                       "(kv.max_pinned_fraction); this one needs {} KiB",
-                      cache.max_pinned_blocks() * block_kb,
-                      pin.reserved_blocks * block_kb)));
+                      geometry.kib(cache.max_pinned_blocks()),
+                      geometry.kib(pin.reserved_blocks))));
     }
     auto outcome = prefix.Pin(pin);
     if (!outcome.ok()) return ErrorResponse(outcome.status());
@@ -244,8 +246,8 @@ void AddKvRoutes(Router& router, const ApiContext& context) {
     json response = RegionJson(outcome->region, **model);
     response["stats"] = {{"new_region", outcome->new_region ? 1.0 : 0.0},
                          {"base_address", outcome->region.base_address},
-                         {"total_used_kb", used * block_kb},
-                         {"total_free_kb", stats.blocks_free * block_kb}};
+                         {"total_used_kb", geometry.kib(used)},
+                         {"total_free_kb", geometry.kib(stats.blocks_free)}};
     response["evicted_regions"] = outcome->evicted_regions;
     return JsonResponse(response, outcome->new_region ? 201 : 200);
   });
@@ -286,7 +288,8 @@ void AddKvRoutes(Router& router, const ApiContext& context) {
   router.Add("GET", "/kv/stats", [&service](const ApiRequest&) {
     if (!service.loaded()) return ErrorResponse(StillLoading());
     // Each cache's own figures, and their sums (sizes in KiB, so caches
-    // of different block sizes add up).
+    // of different block sizes add up; a block's size in the totals is
+    // null when the caches' differ).
     json per_model = json::object();
     json total = {{"blocks", json::object()}};
     for (const std::string& name : service.Names()) {
@@ -294,8 +297,11 @@ void AddKvRoutes(Router& router, const ApiContext& context) {
       if (!model->prefix_cache) continue;
       json one = StatsJson(model->prefix_cache->cache().Stats());
       for (const auto& [key, value] : one.items()) {
-        if (key == "hit_rate" || key == "block_tokens" || key == "block_kb") {
-          total[key] = value;  // recomputed below when several
+        if (key == "hit_rate") {
+          continue;  // computed from the summed tokens below
+        } else if (key == "block_tokens" || key == "block_kb") {
+          total[key] =
+              !total.contains(key) || total[key] == value ? value : json();
         } else if (key == "blocks") {
           for (const auto& [part, count] : value.items()) {
             total["blocks"][part] =

@@ -24,10 +24,9 @@ void GenerationService::Load(Ort::Env& env, const std::string& dir,
         std::make_unique<PrefixCache>(*model->lm, settings_.kv_block_tokens,
                                       settings_.kv, region_dir, model->sha256);
     const auto& cache = model->prefix_cache->cache();
-    spdlog::info(
-        "kv: {}: {} blocks of {} tokens ({} KiB each, {} bytes per token)",
-        model->name, cache.total_blocks(), geometry.block_tokens,
-        geometry.block_bytes() / 1024, geometry.bytes_per_token());
+    spdlog::info("kv: {}: {} blocks of {} tokens ({} bytes each, {} per token)",
+                 model->name, cache.total_blocks(), geometry.block_tokens,
+                 geometry.block_bytes(), geometry.bytes_per_token());
     model->prefix_cache->RestoreRegions();
   }
   std::lock_guard lock(mutex_);
@@ -62,19 +61,17 @@ GenerationService::Outlook GenerationService::outlook() const {
   return {gate_.active(), gate_.queued(), pacer_.steps()};
 }
 
-kv::KvStats GenerationService::KvTotals() const {
+GenerationService::KvTotals GenerationService::KvSum() const {
   std::lock_guard lock(mutex_);
-  kv::KvStats total;
+  KvTotals total;
   for (const auto& model : models_) {
     if (!model->prefix_cache) continue;
-    kv::KvStats s = model->prefix_cache->cache().Stats();
-    total.block_bytes = s.block_bytes;
-    total.blocks_total += s.blocks_total;
-    total.blocks_free += s.blocks_free;
-    total.blocks_pinned += s.blocks_pinned;
+    const kv::KvCache& cache = model->prefix_cache->cache();
+    const kv::KvStats s = cache.Stats();
+    total.used_kib += cache.geometry().kib(s.blocks_total - s.blocks_free);
+    total.pinned_kib += cache.geometry().kib(s.blocks_pinned);
     total.hit_tokens += s.hit_tokens;
     total.miss_tokens += s.miss_tokens;
-    total.evictions += s.evictions;
   }
   return total;
 }

@@ -51,8 +51,19 @@ class GenerationService {
   };
   Outlook outlook() const;
 
-  // Every language model's KV cache figures added up (one model: its own).
-  kv::KvStats KvTotals() const;
+  // Every language model's KV cache use added up, for the trace's counters
+  // (in KiB, so caches of different block sizes add up).
+  struct KvTotals {
+    int64_t used_kib = 0;
+    int64_t pinned_kib = 0;
+    uint64_t hit_tokens = 0;
+    uint64_t miss_tokens = 0;
+    double hit_rate() const {
+      const uint64_t all = hit_tokens + miss_tokens;
+      return all == 0 ? 0.0 : double(hit_tokens) / double(all);
+    }
+  };
+  KvTotals KvSum() const;
 
   void CountFinished(int prompt_tokens, int completion_tokens,
                      const std::string& finish_reason);

@@ -126,8 +126,7 @@ StatusOr<kv::PinOutcome> PrefixCache::Pin(const kv::PinRequest& request) {
   for (const std::string& victim : outcome->evicted_regions) {
     spdlog::info("kv: region '{}' evicted by the forced pin of '{}'", victim,
                  request.region);
-    std::lock_guard lock(persist_mutex_);
-    if (!region_dir_.empty()) fs::remove(RegionPath(victim));
+    RemoveRegionFile(victim);
   }
   if (outcome->changed) Persist(request.region);
   return outcome;
@@ -135,12 +134,24 @@ StatusOr<kv::PinOutcome> PrefixCache::Pin(const kv::PinRequest& request) {
 
 Status PrefixCache::Unpin(const std::string& region) {
   Status status = cache_.Unpin(region);
-  if (status.ok() && !region_dir_.empty()) {
-    std::lock_guard lock(persist_mutex_);
-    std::error_code error;
-    fs::remove(RegionPath(region), error);
-  }
+  if (status.ok()) RemoveRegionFile(region);
   return status;
+}
+
+void PrefixCache::RemoveRegionFile(const std::string& region) {
+  if (region_dir_.empty()) return;
+  std::lock_guard lock(persist_mutex_);
+  // Pinned again since it was dropped: the file is the new pin's, written
+  // (or about to be) by its Persist under this lock.
+  if (cache_.Region(region)) return;
+  std::error_code error;
+  fs::remove(RegionPath(region), error);
+  if (error) {
+    spdlog::warn(
+        "kv: region '{}' is unpinned but its file {} stays ({}); it "
+        "would be pinned again at the next start",
+        region, RegionPath(region), error.message());
+  }
 }
 
 void PrefixCache::Persist(const std::string& region) {

@@ -48,6 +48,8 @@ class PrefixCache {
  private:
   std::string RegionPath(const std::string& region) const;
   void Persist(const std::string& region);
+  // Removes an unpinned region's file, unless the name is pinned again.
+  void RemoveRegionFile(const std::string& region);
 
   const CausalLm& lm_;
   kv::KvCache cache_;

@@ -337,17 +337,16 @@ StatusOr<PinOutcome> KvCache::Pin(const PinRequest& request,
     }
   }
   if (!fits()) {
-    const int64_t block_kb = int64_t(geometry_.block_bytes() / 1024);
     if (pinned_after() > max_pinned_blocks_) {
       return NoRoom(
           "pins may hold " + std::to_string(max_pinned_blocks_) + " blocks (" +
-          std::to_string(max_pinned_blocks_ * block_kb) +
+          std::to_string(geometry_.kib(max_pinned_blocks_)) +
           " KiB, kv.max_pinned_fraction of the pool); this pin "
           "would make it " +
           std::to_string(pinned_after()) + "; unpin a region or pin less");
     }
-    return NoRoom("the pin needs " + std::to_string(need) + " more blocks of " +
-                  std::to_string(block_kb) + " KiB but only " +
+    return NoRoom("the pin needs " + std::to_string(need) + " more blocks (" +
+                  std::to_string(geometry_.kib(need)) + " KiB) but only " +
                   std::to_string(available) + " are free or evictable" +
                   (request.force
                        ? " even after evicting every region of lower priority"

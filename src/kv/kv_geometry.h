@@ -23,6 +23,14 @@ struct KvGeometry {
   }
   size_t block_bytes() const { return floats_per_block() * sizeof(float); }
   size_t bytes_per_token() const { return block_bytes() / block_tokens; }
+  // The API counts in KiB; these work from bytes, so a block that is not a
+  // whole number of KiB still adds up and rounds the right way.
+  int64_t kib(int64_t blocks) const {
+    return int64_t(uint64_t(blocks) * block_bytes() / 1024);
+  }
+  int64_t blocks_for_kib(int64_t kib) const {
+    return int64_t((uint64_t(kib) * 1024 + block_bytes() - 1) / block_bytes());
+  }
 };
 
 // One sequence's past tensors as plain memory: `tensors[layer * 2 + part]`

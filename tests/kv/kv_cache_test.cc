@@ -54,6 +54,21 @@ TEST(KvGeometry, BlockBytesFollowTheModel) {
   EXPECT_EQ(bundled.block_bytes(), 2048u * 16);
 }
 
+TEST(KvGeometry, KibFiguresWorkFromBytesForBlocksUnderAKib) {
+  // 64-byte blocks: 16 make one KiB.
+  EXPECT_EQ(kGeometry.kib(15), 0);
+  EXPECT_EQ(kGeometry.kib(16), 1);
+  EXPECT_EQ(kGeometry.kib(40), 2);  // 2,560 bytes
+  EXPECT_EQ(kGeometry.blocks_for_kib(1), 16);
+  EXPECT_EQ(kGeometry.blocks_for_kib(3), 48);
+  // 1,536-byte blocks (1 layer, 1 head, size 48, 4 tokens): 2 KiB needs 2.
+  constexpr KvGeometry kOddSize{1, 1, 48, 4};
+  EXPECT_EQ(kOddSize.kib(3), 4);  // 4,608 bytes
+  EXPECT_EQ(kOddSize.blocks_for_kib(2), 2);
+  EXPECT_EQ(kOddSize.blocks_for_kib(3), 2);
+  EXPECT_EQ(kOddSize.blocks_for_kib(4), 3);
+}
+
 TEST(KvGeometry, BlockCopiesRoundTripThroughPastTensors) {
   // Two heads, 3 blocks of 2 tokens, head size 3: element (h, t, d) of
   // tensor k is 1000k + 100h + 10t + d.
