@@ -33,7 +33,7 @@ struct RailReading {
 };
 
 struct FanReading {
-  std::optional<double> duty;  // 0..1 as last commanded and echoed back
+  std::optional<double> duty;  // 0..1 as the fan controller drives it now
   std::optional<double> rpm;   // empty when `fault` is set
   std::string fault;           // "stalled", "tach invalid", ...
 };

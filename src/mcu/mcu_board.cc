@@ -95,8 +95,11 @@ StatusOr<board::FanReading> McuBoard::ReadFan(uint16_t fault_flags) {
   auto fan = client_->GetFan();
   if (!fan.ok()) return fan.status();
   board::FanReading reading;
-  reading.duty = static_cast<double>(fan->commanded_duty) / kDutyFullScale;
-  double applied = static_cast<double>(fan->applied_duty) / kDutyFullScale;
+  // What the fan is driven at, which the MCU may hold above what was asked
+  // (its watchdog's full speed).
+  const double applied =
+      static_cast<double>(fan->applied_duty) / kDutyFullScale;
+  reading.duty = applied;
   auto rpm = board::RpmFromTachPeriod(fan->tach_period_us,
                                       config_.tach_pulses_per_revolution);
   if (fault_flags & kFaultFanStall) {

@@ -146,9 +146,9 @@ void ThermalController::Finish() {
   if (counters_.periods > 0) {
     spdlog::info(
         "thermal: {} periods, delta T mean {:.1f} max {:.1f} °C, {} "
-        "failsafe entries, fan energy {:.0f} J",
+        "failsafe entries, fan energy about {:.0f} J (from the duty)",
         counters_.periods, delta_t_.mean_c(), delta_t_.max_c(),
-        counters_.failsafe_entries, counters_.fan_energy_j);
+        counters_.failsafe_entries, counters_.fan_energy_estimate_j);
   }
 }
 
@@ -242,14 +242,18 @@ void ThermalController::Step(board::Clock::time_point now) {
     input.hottest_zone = hottest->zone;
     input.hottest_c = hottest->celsius;
     input.ambient_c = ambient_c;
-    input.power_w = power.value_or(0);
+    input.power_w = power;
     if (hooks_.outlook) input.outlook = hooks_.outlook();
     decision = policy_.Decide(input);
   }
 
   counters_.periods++;
-  counters_.fan_energy_j +=
-      options_.fan_full_watts * std::pow(decision.schedule.fan_duty, 3) * dt;
+  // Over the period just ended the fan ran at the duty it reports now (else
+  // the last one it accepted), not at the one decided for the next period.
+  const double ran_duty =
+      read.ok() && read->fan.duty ? *read->fan.duty : commanded_duty_;
+  counters_.fan_energy_estimate_j +=
+      options_.fan_full_watts * std::pow(ran_duty, 3) * dt;
   if (decision.schedule.work_fraction < 1) counters_.throttled_s += dt;
   if (decision.schedule.perf_cap < 1) counters_.dvfs_capped_s += dt;
   if (failsafe_) counters_.failsafe_s += dt;

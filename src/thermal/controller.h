@@ -63,8 +63,8 @@ struct ThermalSnapshot {
   std::optional<double> power_w;
   std::optional<double> delta_t_c;
   ThermalSchedule schedule;
-  std::optional<double> forecast_c;  // at settings.horizon_s
-  double expected_power_w = 0;
+  std::optional<double> forecast_c;        // at settings.horizon_s
+  std::optional<double> expected_power_w;  // empty: power unknown
   ThermalCounters counters;
   DeltaTStats delta_t;
 };

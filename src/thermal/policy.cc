@@ -150,12 +150,15 @@ double ThermalPolicy::PredictiveFeedforward(const PolicyInput& input,
 
 PolicyDecision ThermalPolicy::Decide(const PolicyInput& input) {
   PolicyDecision decision;
-  work_power_.Observe(input.outlook, input.power_w);
   bool predictive = settings_.policy == Policy::kPredictive;
-  bool use_model = predictive && model_.ready();
-  decision.expected_power_w =
-      predictive ? work_power_.ExpectedPowerW(input.outlook, input.power_w)
-                 : input.power_w;
+  if (input.power_w) {
+    work_power_.Observe(input.outlook, *input.power_w);
+    decision.expected_power_w =
+        predictive ? work_power_.ExpectedPowerW(input.outlook, *input.power_w)
+                   : *input.power_w;
+  }
+  bool use_model =
+      predictive && model_.ready() && decision.expected_power_w.has_value();
   double cap = FanCap();
 
   // Stage 1: the fan.
@@ -170,7 +173,7 @@ PolicyDecision ThermalPolicy::Decide(const PolicyInput& input) {
     fan_setpoint -= tuning_.aggressive_margin_c;
   }
   double feedforward =
-      use_model ? PredictiveFeedforward(input, decision.expected_power_w, cap)
+      use_model ? PredictiveFeedforward(input, *decision.expected_power_w, cap)
                 : 0;
   double fan = settings_.fan_min;
   bool throttling = cut_state_.output > kAtLimit;
@@ -202,7 +205,7 @@ PolicyDecision ThermalPolicy::Decide(const PolicyInput& input) {
   if (use_model) {
     forecast_at_cap =
         model_.ForecastC(input.hottest_c, input.ambient_c,
-                         decision.expected_power_w, cap, settings_.horizon_s);
+                         *decision.expected_power_w, cap, settings_.horizon_s);
     pressure_c = std::max(pressure_c, *forecast_at_cap);
   }
   bool fan_has_room =
@@ -219,13 +222,15 @@ PolicyDecision ThermalPolicy::Decide(const PolicyInput& input) {
   schedule.work_fraction =
       1 - std::clamp(cut - 1, 0.0, 1.0) * (1 - tuning_.work_floor);
 
-  if (model_.ready()) {
+  if (model_.ready() && decision.expected_power_w) {
     decision.forecast_c =
         model_.ForecastC(input.hottest_c, input.ambient_c,
-                         decision.expected_power_w, fan, settings_.horizon_s);
+                         *decision.expected_power_w, fan, settings_.horizon_s);
   }
-  model_.Observe(
-      {input.time_s, input.hottest_c, input.ambient_c, input.power_w, fan});
+  if (input.power_w) {
+    model_.Observe(
+        {input.time_s, input.hottest_c, input.ambient_c, *input.power_w, fan});
+  }
 
   std::string why = fmt::format(
       "{}: {} {:.1f} °C, target {:.1f} °C; ", PolicyName(settings_.policy),
@@ -242,7 +247,7 @@ PolicyDecision ThermalPolicy::Decide(const PolicyInput& input) {
     why += fmt::format(
         "fan {:.2f} from the forecast at {:.1f} W expected (model {:.2f}, "
         "PID {:+.2f})",
-        fan, decision.expected_power_w, feedforward, fan - feedforward);
+        fan, *decision.expected_power_w, feedforward, fan - feedforward);
   } else {
     why += fmt::format("fan {:.2f} by PID on the measured temperature", fan);
   }

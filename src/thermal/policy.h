@@ -115,7 +115,9 @@ struct PolicyInput {
   std::string hottest_zone;
   double hottest_c = 0;
   double ambient_c = 0;
-  double power_w = 0;  // rail power now
+  // Rail power now; empty when no rail reports it (the model and the
+  // work's power map then learn nothing, and nothing is forecast).
+  std::optional<double> power_w;
   WorkOutlook outlook;
 };
 
@@ -124,7 +126,7 @@ struct PolicyDecision {
   // Hottest zone after the horizon under this schedule, once the model
   // is trusted.
   std::optional<double> forecast_c;
-  double expected_power_w = 0;
+  std::optional<double> expected_power_w;  // empty: power unknown
   PidTerms fan_terms;
   PidTerms cut_terms;
 };

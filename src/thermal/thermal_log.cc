@@ -85,12 +85,12 @@ void ThermalLog::WriteSummary(const DeltaTStats& delta_t,
       "# summary periods={} measured_s={:.1f} delta_t_mean_c={:.2f} "
       "delta_t_p50_c={:.1f} delta_t_p95_c={:.1f} delta_t_max_c={:.2f} "
       "budget_c={:.0f} over_budget_s={:.1f} failsafe_entries={} "
-      "failsafe_s={:.1f} read_errors={} fan_energy_j={:.1f} "
+      "failsafe_s={:.1f} read_errors={} fan_energy_estimate_j={:.1f} "
       "dvfs_capped_s={:.1f} throttled_s={:.1f}\n",
       counters.periods, delta_t.seconds(), delta_t.mean_c(),
       delta_t.Quantile(0.5), delta_t.Quantile(0.95), delta_t.max_c(),
       kDeltaTBudgetC, delta_t.seconds_over_budget(), counters.failsafe_entries,
-      counters.failsafe_s, counters.read_errors, counters.fan_energy_j,
+      counters.failsafe_s, counters.read_errors, counters.fan_energy_estimate_j,
       counters.dvfs_capped_s, counters.throttled_s);
   out_.flush();
 }

@@ -42,10 +42,10 @@ class DeltaTStats {
 struct ThermalCounters {
   uint64_t periods = 0;
   uint64_t failsafe_entries = 0;
-  uint64_t read_errors = 0;  // Board::Read failures
-  double fan_energy_j = 0;   // estimate, see ControllerOptions
-  double throttled_s = 0;    // work fraction below 1
-  double dvfs_capped_s = 0;  // perf cap below 1
+  uint64_t read_errors = 0;          // Board::Read failures
+  double fan_energy_estimate_j = 0;  // from the duty, see ControllerOptions
+  double throttled_s = 0;            // work fraction below 1
+  double dvfs_capped_s = 0;          // perf cap below 1
   double failsafe_s = 0;
 };
 

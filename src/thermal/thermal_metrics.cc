@@ -62,10 +62,11 @@ void RenderThermalMetrics(const ThermalSnapshot& s, std::string& out) {
          "Times failsafe was entered.");
   out += fmt::format("nymph_thermal_failsafe_entries_total {}\n",
                      s.counters.failsafe_entries);
-  Header(out, "nymph_thermal_fan_energy_joules_total", "counter",
-         "Fan energy estimated from the duty (full power x duty^3).");
-  out += fmt::format("nymph_thermal_fan_energy_joules_total {}\n",
-                     s.counters.fan_energy_j);
+  Header(out, "nymph_thermal_fan_energy_estimate_joules_total", "counter",
+         "Fan energy estimated from the duty the fan reports (assumed full "
+         "power x duty^3), not metered.");
+  out += fmt::format("nymph_thermal_fan_energy_estimate_joules_total {}\n",
+                     s.counters.fan_energy_estimate_j);
   Header(out, "nymph_thermal_throttled_seconds_total", "counter",
          "Time with inference work throttled.");
   out += fmt::format("nymph_thermal_throttled_seconds_total {}\n",

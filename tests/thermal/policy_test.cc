@@ -181,12 +181,33 @@ TEST(Policy, Predictive_QueuedWorkRaisesTheFanBeforeTheHeat) {
   PolicyDecision with_queue = told.Decide(in);
   in.outlook = {0, 0, 0, 4};
   PolicyDecision without = untold.Decide(in);
-  EXPECT_NEAR(with_queue.expected_power_w, 10 + 0.2 * 40 * 4, 0.5);
-  EXPECT_NEAR(without.expected_power_w, 10, 0.5);
+  EXPECT_NEAR(with_queue.expected_power_w.value(), 10 + 0.2 * 40 * 4, 0.5);
+  EXPECT_NEAR(without.expected_power_w.value(), 10, 0.5);
   EXPECT_GT(with_queue.schedule.fan_duty, without.schedule.fan_duty);
   ASSERT_TRUE(with_queue.forecast_c);
   ASSERT_TRUE(without.forecast_c);
   EXPECT_GT(*with_queue.forecast_c, *without.forecast_c);
+}
+
+TEST(ThermalPolicy, PowerUnknownTeachesNothingAndForecastsNothing) {
+  // Rails that report no power (hwmon without rails, all rails faulted):
+  // 0 W would be a wrong input to learn from, so the model and the work's
+  // power map learn nothing, but the fan still answers the temperature.
+  ThermalPolicy told(With(Policy::kPredictive, 55)),
+      blind(With(Policy::kPredictive, 55));
+  PolicyDecision seen, unseen;
+  for (int i = 0; i < 60; ++i) {
+    seen = told.Decide(At(58, i, 12));
+    PolicyInput in = At(58, i);
+    in.power_w.reset();
+    unseen = blind.Decide(in);
+  }
+  ASSERT_TRUE(told.model().ready());  // 60 samples with power: it learns
+  EXPECT_TRUE(seen.expected_power_w.has_value());
+  EXPECT_FALSE(blind.model().ready());
+  EXPECT_FALSE(unseen.expected_power_w.has_value());
+  EXPECT_FALSE(unseen.forecast_c.has_value());
+  EXPECT_GT(unseen.schedule.fan_duty, With(Policy::kPredictive).fan_min);
 }
 
 }  // namespace
