@@ -5,12 +5,14 @@
 #include <csignal>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include "agent_client.h"
 #include "baselines.h"
+#include "common/atomic_file.h"
 #include "prompt_source.h"
 #include "report.h"
 #include "scenario_runner.h"
@@ -322,7 +324,13 @@ int Run(Options& o) {
   }
   report["baselines"] = baselines;
 
-  Status written = WriteFileAtomically(o.out, report.dump(2) + "\n");
+  const std::filesystem::path out(o.out);
+  std::error_code no_dir;
+  if (out.has_parent_path()) {
+    std::filesystem::create_directories(out.parent_path(), no_dir);
+  }
+  // No directory is reported by the write below, naming the path.
+  Status written = WriteFileAtomically(o.out, {report.dump(2), "\n"});
   std::fputs(SummaryTable(report).c_str(), stdout);
   if (!written.ok()) {
     std::cerr << "nymph-bench: " << written.message() << "\n";

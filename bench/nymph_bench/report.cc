@@ -1,12 +1,8 @@
 #include "report.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <sys/utsname.h>
-#include <unistd.h>
 
 #include <cstdio>
-#include <filesystem>
 #include <fstream>
 
 namespace nymph::bench {
@@ -76,39 +72,6 @@ std::string GitCommit() {
   std::string changed =
       FirstLineOf("git diff-index --quiet HEAD -- 2>/dev/null; echo $?");
   return changed == "0" ? head : head + "-dirty";
-}
-
-Status WriteFileAtomically(const std::string& path, const std::string& text) {
-  namespace fs = std::filesystem;
-  fs::path target(path);
-  std::error_code error;
-  if (target.has_parent_path())
-    fs::create_directories(target.parent_path(), error);
-  std::string temporary = path + ".tmp-XXXXXX";
-  int fd = mkstemp(temporary.data());
-  auto fail = [&](const std::string& what) {
-    if (fd >= 0) close(fd);
-    unlink(temporary.c_str());
-    return Status(ErrorKind::kInternal, "write_report",
-                  "cannot write '" + path + "' (" + what +
-                      "); check that its directory is writable");
-  };
-  if (fd < 0) return fail("creating a temporary file");
-  size_t written = 0;
-  while (written < text.size()) {
-    ssize_t n = write(fd, text.data() + written, text.size() - written);
-    if (n <= 0) return fail("writing");
-    written += static_cast<size_t>(n);
-  }
-  // mkstemp makes the file private; a report is for everyone to read.
-  if (fchmod(fd, 0644) != 0 || fsync(fd) != 0) return fail("syncing");
-  if (close(fd) != 0) {
-    fd = -1;
-    return fail("closing");
-  }
-  fd = -1;
-  if (rename(temporary.c_str(), path.c_str()) != 0) return fail("renaming");
-  return Status();
 }
 
 std::string SummaryTable(const json& report) {

@@ -1,20 +1,21 @@
-#include "trace/atomic_file.h"
+#include "common/atomic_file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 
-namespace nymph::trace {
+namespace nymph {
 namespace {
 
 Status IoError(const std::string& what, const std::string& path, int error) {
   bool user_path = error == ENOENT || error == EACCES || error == ENOTDIR ||
                    error == EROFS || error == EISDIR;
   return Status(user_path ? ErrorKind::kUnprocessable : ErrorKind::kInternal,
-                "trace_write_failed",
+                "write_failed",
                 "cannot " + what + " " + path + ": " + std::strerror(error) +
                     (user_path ? " (choose a writable directory)" : ""));
 }
@@ -32,15 +33,19 @@ bool WriteAll(int fd, std::string_view data) {
 }  // namespace
 
 Status WriteFileAtomically(const std::string& path,
-                           std::initializer_list<std::string_view> parts) {
+                           std::initializer_list<std::string_view> parts,
+                           mode_t mode) {
   std::filesystem::path target(path);
   std::string dir = target.parent_path().empty()
                         ? std::string(".")
                         : target.parent_path().string();
+  // mkstemp: a unique name, so two writers of one path never share a
+  // temporary file; the last rename wins whole.
   std::string temp = path + ".tmp.XXXXXX";
   int fd = mkstemp(temp.data());
   if (fd < 0) return IoError("create a file next to", path, errno);
-  bool ok = true;
+  // mkstemp creates it 0600 whatever the umask; set what was asked.
+  bool ok = fchmod(fd, mode) == 0;
   for (std::string_view part : parts) ok = ok && WriteAll(fd, part);
   int error = errno;
   if (ok && fsync(fd) != 0) {
@@ -59,7 +64,7 @@ Status WriteFileAtomically(const std::string& path,
     unlink(temp.c_str());
     return IoError("write", path, error);
   }
-  int dir_fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  int dir_fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir_fd >= 0) {
     fsync(dir_fd);
     close(dir_fd);
@@ -67,4 +72,4 @@ Status WriteFileAtomically(const std::string& path,
   return Status();
 }
 
-}  // namespace nymph::trace
+}  // namespace nymph

@@ -1,14 +1,14 @@
 #include "kv/region_file.h"
 
-#include <fcntl.h>
 #include <openssl/sha.h>
-#include <unistd.h>
 
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <nlohmann/json.hpp>
+
+#include "common/atomic_file.h"
 
 namespace nymph::kv {
 namespace {
@@ -28,17 +28,6 @@ Status Corrupt(const std::string& path, const std::string& why) {
 template <typename T>
 void Append(std::string& out, const T* data, size_t count) {
   out.append(reinterpret_cast<const char*>(data), count * sizeof(T));
-}
-
-Status WriteAll(int fd, const std::string& bytes) {
-  size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return Status(ErrorKind::kInternal, "", "");
-    done += size_t(n);
-  }
-  return Status();
 }
 
 }  // namespace
@@ -67,27 +56,8 @@ Status WriteRegionFile(const std::string& path, const RegionContent& content,
          digest);
   Append(bytes, digest, sizeof digest);
 
-  const std::string temporary = path + ".tmp." + std::to_string(::getpid());
-  int fd =
-      ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return IoError(temporary, "cannot create");
-  bool ok = WriteAll(fd, bytes).ok() && ::fsync(fd) == 0;
-  int saved = errno;
-  ::close(fd);
-  if (!ok || ::rename(temporary.c_str(), path.c_str()) != 0) {
-    if (ok) saved = errno;
-    ::unlink(temporary.c_str());
-    errno = saved;
-    return IoError(path, "cannot write");
-  }
-  // The rename itself must reach the disk for the file to survive a crash.
-  std::string dir = std::filesystem::path(path).parent_path().string();
-  int dir_fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_CLOEXEC);
-  if (dir_fd >= 0) {
-    ::fsync(dir_fd);
-    ::close(dir_fd);
-  }
-  return Status();
+  // 0600: the KV is the prompt's content in another form.
+  return WriteFileAtomically(path, {bytes}, 0600);
 }
 
 StatusOr<RegionContent> ReadRegionFile(const std::string& path,

@@ -1,17 +1,16 @@
 #include "server/self_signed.h"
 
-#include <fcntl.h>
+#include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <spdlog/spdlog.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <cstdio>
 #include <filesystem>
 #include <memory>
+
+#include "common/atomic_file.h"
 
 namespace nymph {
 namespace {
@@ -26,28 +25,14 @@ Status Failure(const std::string& what) {
                 "creating the self-signed certificate failed: " + what);
 }
 
-// Writes via `write` into a new file at `path` with `mode`, atomically.
+// The PEM text `write` puts into a memory BIO; empty when it fails.
 template <typename Writer>
-Status WriteAtomically(const fs::path& path, mode_t mode, Writer write) {
-  fs::path temporary = path;
-  temporary += ".tmp";
-  int fd =
-      ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0) return Failure("cannot create " + temporary.string());
-  ::fchmod(fd, mode);  // the umask may have narrowed or widened it
-  FILE* file = ::fdopen(fd, "w");
-  if (file == nullptr) {
-    ::close(fd);
-    return Failure("fdopen " + temporary.string());
-  }
-  bool written = write(file) == 1;
-  written &= std::fflush(file) == 0 && ::fsync(fd) == 0;
-  written &= std::fclose(file) == 0;
-  if (!written || ::rename(temporary.c_str(), path.c_str()) != 0) {
-    ::unlink(temporary.c_str());
-    return Failure("cannot write " + path.string());
-  }
-  return {};
+std::string Pem(Writer write) {
+  Owned<BIO, BIO_free_all> bio(BIO_new(BIO_s_mem()));
+  if (!bio || write(bio.get()) != 1) return "";
+  char* data = nullptr;
+  long size = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, size_t(size));
 }
 
 bool AddExtension(X509* cert, int nid, const char* value) {
@@ -95,16 +80,18 @@ StatusOr<TlsFiles> EnsureSelfSignedCertificate(const std::string& state_dir) {
   if (!ok || X509_sign(cert.get(), key.get(), EVP_sha256()) == 0) {
     return Failure("signing failed");
   }
+  const std::string key_pem = Pem([&](BIO* bio) {
+    return PEM_write_bio_PrivateKey(bio, key.get(), nullptr, nullptr, 0,
+                                    nullptr, nullptr);
+  });
+  const std::string cert_pem =
+      Pem([&](BIO* bio) { return PEM_write_bio_X509(bio, cert.get()); });
+  if (key_pem.empty() || cert_pem.empty()) return Failure("PEM encoding");
   // The key first: a cert without its key would be taken as complete.
-  Status status = WriteAtomically(files.key_file, 0600, [&](FILE* f) {
-    return PEM_write_PrivateKey(f, key.get(), nullptr, nullptr, 0, nullptr,
-                                nullptr);
-  });
-  if (!status.ok()) return status;
-  status = WriteAtomically(files.cert_file, 0644, [&](FILE* f) {
-    return PEM_write_X509(f, cert.get());
-  });
-  if (!status.ok()) return status;
+  Status status = WriteFileAtomically(files.key_file, {key_pem}, 0600);
+  if (!status.ok()) return Failure(status.message());
+  status = WriteFileAtomically(files.cert_file, {cert_pem}, 0644);
+  if (!status.ok()) return Failure(status.message());
   spdlog::info("tls: created a self-signed certificate in {}", dir.string());
   return files;
 }

@@ -5,7 +5,7 @@
 
 #include <cmath>
 
-#include "trace/atomic_file.h"
+#include "common/atomic_file.h"
 #include "trace/packets.h"
 #include "trace/perfetto_fields.h"
 

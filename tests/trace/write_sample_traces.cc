@@ -10,7 +10,7 @@
 #include <thread>
 #include <vector>
 
-#include "trace/atomic_file.h"
+#include "common/atomic_file.h"
 #include "trace/packets.h"
 #include "trace/tracer.h"
 
@@ -103,7 +103,7 @@ struct Broken {
     AppendTrackEvent(trace, header, event);
   }
   bool Save(const std::string& path) {
-    return WriteFileAtomically(path, {trace}).ok();
+    return nymph::WriteFileAtomically(path, {trace}).ok();
   }
 };
 
