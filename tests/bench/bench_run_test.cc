@@ -97,6 +97,13 @@ TEST(BenchRun, ShortRunOverHttps_WritesCompleteReportTheSchemaAccepts) {
   EXPECT_GT(shared["cached_prompt_tokens"].get<double>(), 0);
   EXPECT_EQ(shared["kv"]["hit_tokens"].get<double>(),
             shared["cached_prompt_tokens"].get<double>());
+  // And what they must be, from first principles: the prompts are ASCII
+  // (bench/nymph_bench/psalms.txt), the model makes a token of each byte,
+  // and the default 512-character prefix fills 32 whole blocks of 16, all
+  // pinned; so every completed request is served at least those 512.
+  EXPECT_EQ(shared["pinned_region"]["response"]["cached_tokens"], 512);
+  EXPECT_GE(shared["cached_prompt_tokens"].get<double>(),
+            512.0 * shared["completed"].get<double>());
 
   // The schema must be able to say no: drop a required percentile.
   json broken = report;
