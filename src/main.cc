@@ -110,9 +110,10 @@ std::string TracePath(const Config& config) {
 }
 
 // A trace still recording at shutdown (from --trace-out, or started over
-// the API and never stopped) is written rather than lost.
+// the API and never stopped), or stopped but not saved because its write
+// failed, is written rather than lost.
 void WriteTraceAtShutdown(const Config& config, trace::Tracer& tracer) {
-  if (!tracer.Stop().ok()) return;  // not tracing
+  if (!tracer.Stop().ok() && !tracer.HasUnsavedTrace()) return;
   auto written = tracer.WriteTo(TracePath(config));
   if (!written.ok()) {
     spdlog::error("trace: {}", written.status().message());

@@ -107,9 +107,19 @@ void AddTraceRoutes(Router& router, const ApiContext& context) {
     auto path = TracePath(*body, context);
     if (!path.ok()) return ErrorResponse(path.status());
     Status stopped = context.tracer.Stop();
-    if (!stopped.ok()) return ErrorResponse(stopped);
+    // A trace stopped by an earlier call whose write failed is written now.
+    if (!stopped.ok() && !context.tracer.HasUnsavedTrace()) {
+      return ErrorResponse(stopped);
+    }
     auto written = context.tracer.WriteTo(*path);
-    if (!written.ok()) return ErrorResponse(written.status());
+    if (!written.ok()) {
+      const Status& failed = written.status();
+      return ErrorResponse(Status(
+          failed.kind(), failed.code(),
+          failed.message() +
+              "; the recording is kept: POST /trace/stop again with another "
+              "path"));
+    }
     return JsonResponse({{"path", *path},
                          {"bytes", written->bytes},
                          {"packets", written->packets},

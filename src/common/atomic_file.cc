@@ -12,12 +12,15 @@ namespace nymph {
 namespace {
 
 Status IoError(const std::string& what, const std::string& path, int error) {
-  bool user_path = error == ENOENT || error == EACCES || error == ENOTDIR ||
-                   error == EROFS || error == EISDIR;
-  return Status(user_path ? ErrorKind::kUnprocessable : ErrorKind::kInternal,
-                "write_failed",
-                "cannot " + what + " " + path + ": " + std::strerror(error) +
-                    (user_path ? " (choose a writable directory)" : ""));
+  const char* hint = error == ENAMETOOLONG ? " (choose a shorter name)"
+                     : error == ENOENT || error == EACCES || error == ENOTDIR ||
+                             error == EROFS || error == EISDIR
+                         ? " (choose a writable directory)"
+                         : "";
+  // A hint means the user's path is at fault; the rest is the machine's.
+  return Status(
+      *hint ? ErrorKind::kUnprocessable : ErrorKind::kInternal, "write_failed",
+      "cannot " + what + " " + path + ": " + std::strerror(error) + hint);
 }
 
 bool WriteAll(int fd, std::string_view data) {
@@ -40,8 +43,13 @@ Status WriteFileAtomically(const std::string& path,
                         ? std::string(".")
                         : target.parent_path().string();
   // mkstemp: a unique name, so two writers of one path never share a
-  // temporary file; the last rename wins whole.
-  std::string temp = path + ".tmp.XXXXXX";
+  // temporary file; the last rename wins whole. The file's own name is cut
+  // so that the temporary one stays within NAME_MAX (255) whenever the
+  // file's does.
+  const std::string name = target.filename().string();
+  std::string temp =
+      (std::filesystem::path(dir) / name.substr(0, 200)).string() +
+      ".tmp.XXXXXX";
   int fd = mkstemp(temp.data());
   if (fd < 0) return IoError("create a file next to", path, errno);
   // mkstemp creates it 0600 whatever the umask; set what was asked.

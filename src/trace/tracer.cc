@@ -68,6 +68,7 @@ Status Tracer::Start(size_t max_bytes) {
     stats_ = {};
     name_iids_.clear();
     started_ = true;
+    unsaved_ = false;  // a previous unsaved trace is discarded
     AppendClockSnapshot(*buffer_, kSequenceId, ClockNs(CLOCK_MONOTONIC),
                         ClockNs(CLOCK_BOOTTIME));
     stats_.packets = 1;
@@ -96,6 +97,7 @@ Status Tracer::Stop() {
                     "(POST /trace/start)");
     }
     enabled_.store(false);
+    unsaved_ = true;
   }
   sampler_.Stop();
   std::lock_guard lock(mu_);
@@ -142,7 +144,14 @@ StatusOr<TraceStats> Tracer::WriteTo(const std::string& path) {
   written.bytes = trace->size() + notice.size();
   Status status = WriteFileAtomically(path, {*trace, notice});
   if (!status.ok()) return status;
+  std::lock_guard lock(mu_);
+  if (!enabled()) unsaved_ = false;
   return written;
+}
+
+bool Tracer::HasUnsavedTrace() const {
+  std::lock_guard lock(mu_);
+  return unsaved_;
 }
 
 TraceStats Tracer::stats() const {

@@ -91,6 +91,9 @@ class Tracer {
   // The trace stays in memory for WriteTo(). kConflict when not tracing.
   Status Stop();
   bool enabled() const { return enabled_.load(std::memory_order_relaxed); }
+  // A stopped trace that no WriteTo() has saved yet (its write failed):
+  // still in memory, so that a stop with another path can save it.
+  bool HasUnsavedTrace() const;
 
   // Writes the current trace (running or stopped) to `path` atomically:
   // a temporary file in the same directory, fsync, rename. Returns what
@@ -153,6 +156,7 @@ class Tracer {
   std::mutex control_mu_;  // serializes Start, Stop and WriteTo
   mutable std::mutex mu_;  // guards everything below
   bool started_ = false;   // a trace exists (running or stopped)
+  bool unsaved_ = false;   // stopped and not yet written
   uint64_t next_uuid_ = 1;
   uint64_t process_uuid_ = 0;
   std::unordered_map<uint64_t, Track> tracks_;
