@@ -148,6 +148,10 @@ StatusOr<std::unique_ptr<SimulatorProcess>> SimulatorProcess::Start(
   if (sim->pid_ == 0) {
     ::prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (::getppid() != parent) ::_exit(1);
+    // Its own process group: Ctrl-C reaches nymphd alone, which sets the
+    // fan safe on the card and then stops the card (a real MCU does not
+    // die with the terminal either).
+    ::setpgid(0, 0);
     // The simulator prints its device on stdout; nymphd's stdout is for
     // people, so only its log (stderr) is kept.
     ::freopen("/dev/null", "w", stdout);
