@@ -1,6 +1,9 @@
 #include "baselines.h"
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <string>
 
 #include "bench_util.h"
 #include "raw_decode.h"
@@ -89,9 +92,18 @@ StatusOr<json> MeasurePrefixTtft(AgentClient& client,
   long hit_cached = 0, miss_cached = 0;
   bool cached_reported = false;
   std::fprintf(stderr, "baseline prefix TTFT: %d pairs\n", options.samples);
+  const long long run_mark =
+      std::chrono::system_clock::now().time_since_epoch().count();
   for (int i = 0; i < options.samples; ++i) {
     std::string suffix = prompts.Slice(next_prompt++, options.suffix_chars);
     std::string fresh = prompts.Slice(next_prompt++, options.prefix_chars);
+    // The text may have been sent before (by an earlier scenario or run)
+    // and be cached: a mark unique to this sample and run, the sample
+    // first so that it differs within the first block, makes the prompt
+    // new to the cache from its first token.
+    const std::string mark =
+        "(" + std::to_string(i) + "." + std::to_string(run_mark) + ") ";
+    fresh.replace(0, std::min(mark.size(), fresh.size()), mark);
     StreamRecord hit = client.StreamCompletion(
         CompletionBody(short_shape, prefix + suffix, region));
     StreamRecord miss =

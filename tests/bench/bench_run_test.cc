@@ -85,6 +85,9 @@ TEST(BenchRun, ShortRunOverHttps_WritesCompleteReportTheSchemaAccepts) {
       << report["baselines"].dump(2);
   EXPECT_TRUE(report["baselines"]["prefix_ttft"].is_object())
       << report["baselines"].dump(2);
+  // The baseline's miss side is a prompt the cache has never seen.
+  EXPECT_EQ(report["baselines"]["prefix_ttft"]["miss"]["cached_prompt_tokens"],
+            0);
 
   // The KV figures come from the agent's /kv/stats over the scenario; on
   // the shared prefix they must agree with what the responses' usage said,
