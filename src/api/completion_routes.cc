@@ -96,6 +96,15 @@ void AddCompletionRoutes(Router& router, const ApiContext& context) {
     parsing.emplace(trace::ProcessTracer(), http.trace_track, "parse");
     auto body = ParseJsonObject(http.body);
     if (!body.ok()) return ErrorResponse(body.status());
+    // A misspelt option ("max_token") would otherwise run on its default.
+    // OpenAI's options this server lacks are known and answered by the
+    // parser (neutral values pass); `user` is the caller's label, unused.
+    Status known = RefuseUnknownFields(
+        *body, {"model", "prompt", "max_tokens", "temperature", "top_p",
+                "top_k", "seed", "stop", "stream", "kv_region", "n", "best_of",
+                "logprobs", "echo", "suffix", "logit_bias", "frequency_penalty",
+                "presence_penalty", "user"});
+    if (!known.ok()) return ErrorResponse(known);
     static thread_local std::mt19937_64 seeds{std::random_device{}()};
     auto request = ParseCompletionRequest(*body, seeds());
     if (!request.ok()) return ErrorResponse(request.status());

@@ -28,9 +28,14 @@ Status RefuseUnsupported(const json& body) {
     const char* name;
     json neutral;
   };
-  const Option options[] = {
-      {"n", 1},        {"best_of", 1},      {"logprobs", nullptr},
-      {"echo", false}, {"suffix", nullptr}, {"logit_bias", nullptr}};
+  const Option options[] = {{"n", 1},
+                            {"best_of", 1},
+                            {"logprobs", nullptr},
+                            {"echo", false},
+                            {"suffix", nullptr},
+                            {"logit_bias", nullptr},
+                            {"frequency_penalty", 0},
+                            {"presence_penalty", 0}};
   for (const Option& option : options) {
     auto it = body.find(option.name);
     if (it == body.end() || *it == option.neutral) continue;

@@ -173,6 +173,11 @@ TEST_F(CompletionTest, BadInput_Gets4xxAndDaemonKeepsServing) {
       {{{"prompt", "x"}, {"logprobs", 2}}, 422},
       {{{"prompt", "x"}, {"echo", true}}, 422},
       {{{"prompt", "x"}, {"best_of", 2}}, 422},
+      {{{"prompt", "x"}, {"frequency_penalty", 2}}, 422},
+      {{{"prompt", "x"}, {"presence_penalty", -1}}, 422},
+      // A misspelt option is refused, not run on its default.
+      {{{"prompt", "x"}, {"max_token", 5}}, 400},
+      {{{"prompt", "x"}, {"temprature", 0}}, 400},
   };
   for (const auto& [fields, status] : cases) {
     SCOPED_TRACE(fields.dump().substr(0, 80));
@@ -190,7 +195,10 @@ TEST_F(CompletionTest, BadInput_Gets4xxAndDaemonKeepsServing) {
                       {"max_tokens", 2},
                       {"n", 1},
                       {"logprobs", nullptr},
-                      {"echo", false}})
+                      {"echo", false},
+                      {"frequency_penalty", 0.0},
+                      {"presence_penalty", 0},
+                      {"user", "tester"}})
                 .status,
             200);
 }
