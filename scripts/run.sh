@@ -10,45 +10,55 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
 # Defaults for what the caller did not set; a --config file is taken whole,
-# since flags would override its settings.
+# since flags would override its settings. Flags may be given as
+# "--flag value" or "--flag=value".
 listen=127.0.0.1:8443
+state=state
+scheme=https
 mkdir -p dist
-defaults=(--listen "$listen" --models models --state-dir state --board sim
+defaults=(--listen "$listen" --models models --state-dir "$state" --board sim
   --thermal-log dist/thermal.log)
-for ((i = 1; i <= $#; i++)); do
-  case "${!i}" in
+given=()
+args=("$@")
+for ((i = 0; i < ${#args[@]}; i++)); do
+  arg=${args[$i]}
+  name=${arg%%=*}
+  if [ "$name" != "$arg" ]; then
+    value=${arg#*=}
+  else
+    value=${args[$((i + 1))]:-}
+  fi
+  given+=("$name")
+  case "$name" in
     --config) defaults=() ;;
-    --listen)
-      next=$((i + 1))
-      listen=${!next:-$listen}
-      ;;
+    --listen) listen=$value ;;
+    --state-dir) state=$value ;;
+    --http) scheme=http ;;
   esac
 done
 if [ ${#defaults[@]} -gt 0 ]; then
-  for flag in --listen --models --state-dir --board --thermal-log; do
-    for arg in "$@"; do
-      if [ "$arg" = "$flag" ]; then
-        for ((k = 0; k < ${#defaults[@]}; k += 2)); do
-          [ "${defaults[$k]}" = "$flag" ] && unset 'defaults[k]' 'defaults[k+1]'
-        done
-        defaults=("${defaults[@]}")
-      fi
+  for flag in "${given[@]}"; do
+    for ((k = 0; k < ${#defaults[@]}; k += 2)); do
+      [ "${defaults[$k]}" = "$flag" ] && unset 'defaults[k]' 'defaults[k+1]'
     done
+    defaults=("${defaults[@]}")
   done
 fi
+curl="curl"
+[ "$scheme" = https ] && curl="curl --cacert $state/tls/cert.pem"
 
 cat <<MSG
 
-nymphd is starting on https://$listen (Ctrl-C stops it). In another shell:
+nymphd is starting on $scheme://$listen (Ctrl-C stops it). In another shell:
 
-  curl --cacert state/tls/cert.pem https://$listen/models
-  curl --cacert state/tls/cert.pem https://$listen/infer \\
+  $curl $scheme://$listen/models
+  $curl $scheme://$listen/infer \\
     -H 'Content-Type: application/json' \\
     -d '{"model":"affine","inputs":{"x":{"shape":[1,4],"dtype":"float32","data":[1,2,3,4]}}}'
-  curl -N --cacert state/tls/cert.pem https://$listen/v1/completions \\
+  $curl -N $scheme://$listen/v1/completions \\
     -H 'Content-Type: application/json' \\
     -d '{"model":"kjv-gqa","prompt":"And God said","max_tokens":200,"stream":true}'
-  curl --cacert state/tls/cert.pem https://$listen/thermal/status
+  $curl $scheme://$listen/thermal/status
 
 MSG
 exec "$root/build/bin/nymphd" "${defaults[@]}" "$@"

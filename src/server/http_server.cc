@@ -243,9 +243,7 @@ void HttpServer::Configure() {
       } else {
         Send(ErrorResponse(404, "not_found",
                            "no route " + req.path +
-                               "; see GET /health, "
-                               "/ready, /metrics, /models, POST /infer, "
-                               "/v1/completions"),
+                               "; the routes are: " + router_.Listing()),
              res);
       }
       return;

@@ -43,6 +43,15 @@ void Router::Add(const std::string& method, const std::string& pattern,
   routes_.push_back({method, pattern, Split(pattern), std::move(handler)});
 }
 
+std::string Router::Listing() const {
+  std::string listing;
+  for (const Route& route : routes_) {
+    listing +=
+        (listing.empty() ? "" : ", ") + route.method + " " + route.pattern;
+  }
+  return listing;
+}
+
 Router::Match Router::Find(const std::string& method,
                            const std::string& path) const {
   Match match;

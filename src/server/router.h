@@ -54,6 +54,10 @@ class Router {
   };
   Match Find(const std::string& method, const std::string& path) const;
 
+  // "GET /health, POST /infer, ...": every route, in the order added, for
+  // telling a client who asked for a path that is not there what is.
+  std::string Listing() const;
+
  private:
   struct Route {
     std::string method;

@@ -76,7 +76,10 @@ Status ValidateSettings(const PolicySettings& settings, double ambient_c) {
     return Unprocessable("fan_max must be from 0 to 1");
   }
   if (settings.fan_min > settings.fan_max) {
-    return Unprocessable("fan_min must not exceed fan_max");
+    return Unprocessable(fmt::format(
+        "fan_min {:.2f} must not exceed fan_max {:.2f}; raise fan_max or "
+        "lower fan_min (either may be the one in force, if not sent)",
+        settings.fan_min, settings.fan_max));
   }
   if (!(settings.horizon_s >= 1 && settings.horizon_s <= 600)) {
     return Unprocessable("horizon_s must be from 1 to 600 seconds");
@@ -250,6 +253,13 @@ PolicyDecision ThermalPolicy::Decide(const PolicyInput& input) {
         fan, *decision.expected_power_w, feedforward, fan - feedforward);
   } else {
     why += fmt::format("fan {:.2f} by PID on the measured temperature", fan);
+    if (predictive && !decision.expected_power_w) {
+      why += " (no rail reports power, so nothing is forecast)";
+    } else if (predictive) {
+      why += fmt::format(
+          " while the model is identified ({} periods seen, {} at least)",
+          model_.samples(), model_.min_samples());
+    }
   }
   if (cut > kAtLimit) {
     why += fmt::format("; dvfs cap {:.2f}", schedule.perf_cap);

@@ -63,6 +63,7 @@ class ThermalModel {
 
   ThermalParams params() const { return {theta_[0], theta_[1], theta_[2]}; }
   int samples() const { return samples_; }
+  int min_samples() const { return options_.min_samples; }
   // Enough samples and physically meaningful parameters.
   bool ready() const;
 

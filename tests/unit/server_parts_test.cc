@@ -45,6 +45,8 @@ TEST(Router, UnknownPathIs404AndWrongMethodIs405WithAllowed) {
   EXPECT_EQ(wrong.handler, nullptr);
   EXPECT_EQ(wrong.status, 405);
   EXPECT_EQ(wrong.allowed, (std::vector<std::string>{"GET", "DELETE"}));
+  // What a 404 tells the client exists.
+  EXPECT_EQ(router.Listing(), "GET /kv/pin/{region}, DELETE /kv/pin/{region}");
 }
 
 TEST(BearerAuth, AcceptsOnlyTheExactBearerToken) {
