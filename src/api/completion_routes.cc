@@ -66,7 +66,7 @@ ApiResponse Streamed(const ApiRequest& http, GenerationService& service,
           std::string escaped = DumpJson(std::string(text));
           return write(head + escaped.substr(1, escaped.size() - 2) + tail);
         },
-        &service.pacer());
+        &service.pacer(), &service.cut_short());
     if (!result.ok()) {
       // Headers are gone already; the error travels as an event.
       event({{"error",
@@ -154,7 +154,7 @@ void AddCompletionRoutes(Router& router, const ApiContext& context) {
     ticket->Wait();
     auto result = Generate(
         *model, *request, *prompt, [](std::string_view) { return true; },
-        &service.pacer());
+        &service.pacer(), &service.cut_short());
     if (!result.ok()) return ErrorResponse(result.status());
     service.CountFinished(result->prompt_tokens, result->completion_tokens,
                           result->finish_reason);

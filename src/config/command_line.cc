@@ -23,7 +23,7 @@ constexpr const char* kFooter =
     "\nConfig file (all keys optional):\n"
     "  [server] listen = \"127.0.0.1:8443\"  http = false\n"
     "           tls_cert = \"\"  tls_key = \"\"  api_token_file = \"\"\n"
-    "           max_body_bytes = 8388608  threads = 32\n"
+    "           max_body_bytes = 8388608  threads = 32  shutdown_grace_s = 30\n"
     "  [models] dir = \"models\"  intra_op_threads = 1  inter_op_threads = 1\n"
     "  [generation] max_active = 2  max_queued = 8\n"
     "  [kv]     capacity_mb = 1024 (per language model; 0 = no cache)\n"

@@ -95,6 +95,10 @@ const std::map<std::string, KeySetter>& Setters() {
        [](const toml::value& v, const std::string& n, Config& c) {
          c.http_threads = static_cast<int>(IntIn(v, n, 1, 256));
        }},
+      {"server.shutdown_grace_s",
+       [](const toml::value& v, const std::string& n, Config& c) {
+         c.shutdown_grace_s = static_cast<int>(IntIn(v, n, 0, 3600));
+       }},
       {"models.dir", [](const toml::value& v, const std::string& n,
                         Config& c) { c.models_dir = Str(v, n); }},
       {"models.intra_op_threads",

@@ -26,6 +26,9 @@ struct Config {
   std::string api_token;       // resolved at load time, never logged
   size_t max_body_bytes = 8u << 20;
   int http_threads = 32;
+  // After SIGINT/SIGTERM, how long requests in flight may take before
+  // generations still running are cut short (0: at once).
+  int shutdown_grace_s = 30;
   std::string models_dir = "models";
   int intra_op_threads = 1;
   int inter_op_threads = 1;

@@ -178,7 +178,21 @@ StatusOr<CompletionResult> Generate(const LanguageModel& model,
                                     const CompletionRequest& request,
                                     const std::vector<int32_t>& prompt,
                                     const TextSink& sink,
-                                    const DecodePacer* pacer) {
+                                    const DecodePacer* pacer,
+                                    const std::atomic<bool>* cut_short) {
+  auto shutting_down = [&](int tokens) {
+    return Status(ErrorKind::kUnavailable, "shutting_down",
+                  "nymphd is shutting down and its grace period "
+                  "(server.shutdown_grace_s) has passed; the generation was "
+                  "cut short after " +
+                      std::to_string(tokens) +
+                      " tokens; send it again once "
+                      "the agent is back");
+  };
+  auto cut = [cut_short] {
+    return cut_short && cut_short->load(std::memory_order_relaxed);
+  };
+  if (cut()) return shutting_down(0);
   CompletionResult result;
   result.prompt_tokens = static_cast<int>(prompt.size());
 
@@ -205,6 +219,7 @@ StatusOr<CompletionResult> Generate(const LanguageModel& model,
   size_t emitted = 0;  // bytes of `text` already given to the sink
   result.finish_reason = "length";
   while (logits.ok() && result.completion_tokens < request.max_tokens) {
+    if (cut()) return shutting_down(result.completion_tokens);
     int32_t token;
     {
       trace::ScopedSlice slice(tracer, track, "sample");

@@ -2,6 +2,8 @@
 // shape), their validation, and the generation loop with stop sequences.
 #pragma once
 
+#include <atomic>
+
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -50,11 +52,13 @@ StatusOr<std::vector<int32_t>> EncodePrompt(const LanguageModel& model,
                                             const CompletionRequest& request);
 
 // REQUIRES: `prompt` came from EncodePrompt(model, request). With a
-// `pacer`, decode steps are slowed as it says (thermal throttling).
-StatusOr<CompletionResult> Generate(const LanguageModel& model,
-                                    const CompletionRequest& request,
-                                    const std::vector<int32_t>& prompt,
-                                    const TextSink& sink,
-                                    const DecodePacer* pacer = nullptr);
+// `pacer`, decode steps are slowed as it says (thermal throttling). Once
+// `*cut_short` is true (shutdown's grace has passed) the generation ends
+// before its next step with kUnavailable "shutting_down".
+StatusOr<CompletionResult> Generate(
+    const LanguageModel& model, const CompletionRequest& request,
+    const std::vector<int32_t>& prompt, const TextSink& sink,
+    const DecodePacer* pacer = nullptr,
+    const std::atomic<bool>* cut_short = nullptr);
 
 }  // namespace nymph

@@ -39,6 +39,11 @@ class GenerationService {
   AdmissionGate& gate() { return gate_; }
   const DecodePacer& pacer() const { return pacer_; }
 
+  // Shutdown's grace has passed: every generation ends before its next
+  // step, and queued ones before they start (see Generate).
+  void CutShort() { cut_short_.store(true); }
+  const std::atomic<bool>& cut_short() const { return cut_short_; }
+
   // Thermal throttling: 1 is full speed; below, fewer sequences run at
   // once and each decodes slower (see DecodePacer).
   void SetWorkFraction(double fraction);
@@ -84,6 +89,7 @@ class GenerationService {
   std::atomic<uint64_t> finished_stop_{0};
   std::atomic<uint64_t> finished_length_{0};
   std::atomic<uint64_t> cancelled_{0};
+  std::atomic<bool> cut_short_{false};
 };
 
 }  // namespace nymph

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <memory>
 #include <thread>
+#include <vector>
 
 #include "support/cases.h"
 #include "support/daemon.h"
@@ -74,6 +76,39 @@ TEST(GracefulShutdown, Sighup_IsLoggedAndIgnored) {
   auto client = daemon.Client();
   EXPECT_EQ(Send(*client, "GET", "/health").status, 200);
   EXPECT_EQ(daemon.Stop(SIGTERM), 0) << daemon.log();
+}
+
+TEST(GracefulShutdown, GenerationsPastTheGrace_AreCutShortAndExitIsZero) {
+  const std::string config = TestTempDir() + "/grace.toml";
+  std::ofstream(config) << "[server]\nshutdown_grace_s = 0\n";
+  Daemon daemon({BundledModelsDir(), false, {"--config", config}, {}, ""});
+  ASSERT_TRUE(daemon.Start()) << daemon.log();
+  // Two streams decoding (generation.max_active is 2) and one queued
+  // behind them, each asking for far more tokens than a fraction of a
+  // second makes.
+  const std::string body =
+      R"({"model":"kjv-gqa","prompt":"And","max_tokens":1400,"stream":true})";
+  std::vector<std::unique_ptr<RawConnection>> streams;
+  for (int i = 0; i < 3; ++i) {
+    streams.push_back(std::make_unique<RawConnection>(daemon.port()));
+    ASSERT_TRUE(streams.back()->Write(
+        "POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: "
+        "application/json\r\nContent-Length: " +
+        std::to_string(body.size()) + "\r\n\r\n" + body));
+  }
+  std::string started[2];
+  for (int i = 0; i < 2; ++i) {
+    started[i] = streams[i]->ReadAll(0.3);
+    ASSERT_NE(started[i].find("data: "), std::string::npos) << started[i];
+  }
+  EXPECT_EQ(daemon.Stop(SIGTERM), 0) << daemon.log();
+  for (int i = 0; i < 3; ++i) {
+    SCOPED_TRACE("stream " + std::to_string(i));
+    const std::string rest = (i < 2 ? started[i] : "") + streams[i]->ReadAll(5);
+    EXPECT_NE(rest.find("\"shutting_down\""), std::string::npos) << rest;
+    EXPECT_NE(rest.find("data: [DONE]"), std::string::npos);
+  }
+  EXPECT_NE(daemon.log().find("cutting generations short"), std::string::npos);
 }
 
 TEST(ConfigErrors, PortAlreadyServed_SecondDaemonExitsTwo) {

@@ -63,6 +63,10 @@ TEST(ApplyToml, UnknownKeyWrongTypeOrRange_NamesTheSetting) {
   EXPECT_THROW(ApplyToml("[server]\nhttp = \"yes\"\n", "a", config),
                ConfigError);
   EXPECT_THROW(ApplyToml("[server]\nthreads = 0\n", "a", config), ConfigError);
+  EXPECT_THROW(ApplyToml("[server]\nshutdown_grace_s = -1\n", "a", config),
+               ConfigError);
+  ApplyToml("[server]\nshutdown_grace_s = 5\n", "a", config);
+  EXPECT_EQ(config.shutdown_grace_s, 5);
   EXPECT_THROW(ApplyToml("server = 1\n", "a", config), ConfigError);
   EXPECT_THROW(ApplyToml("[server\n", "a", config), ConfigError);
 }
