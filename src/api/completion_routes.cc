@@ -139,12 +139,16 @@ void AddCompletionRoutes(Router& router, const ApiContext& context) {
     parsing.reset();
     std::shared_ptr<AdmissionGate::Ticket> ticket = service.gate().TryEnter();
     if (!ticket) {
+      // From how long generations have held their slots; before any has
+      // finished there is no figure, and 1 s is the shortest hint.
+      const std::optional<int> measured = service.gate().RetryAfterSeconds();
+      const int retry_s = measured.value_or(1);
       ApiResponse busy = ErrorResponse(
           Status(ErrorKind::kOverloaded, "overloaded",
-                 "too many generations are running or queued; retry "
-                 "shortly"));
-      // A hint, not a measurement: one second is a few hundred tokens here.
-      busy.headers["Retry-After"] = "1";
+                 "too many generations are running or queued; retry in about " +
+                     std::to_string(retry_s) + " s" +
+                     (measured ? " (when a place is expected to free)" : "")));
+      busy.headers["Retry-After"] = std::to_string(retry_s);
       return busy;
     }
     if (request->stream) {

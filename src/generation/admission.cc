@@ -1,6 +1,7 @@
 #include "generation/admission.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace nymph {
 
@@ -37,11 +38,20 @@ void AdmissionGate::Ticket::Wait() {
   gate_.queued_--;
   gate_.active_++;
   active_ = true;
+  active_since_ = std::chrono::steady_clock::now();
 }
 
 AdmissionGate::Ticket::~Ticket() {
   std::lock_guard lock(gate_.mutex_);
   if (active_) {
+    const double held_s = std::chrono::duration<double>(
+                              std::chrono::steady_clock::now() - active_since_)
+                              .count();
+    // Weight 0.2: the mean follows a change of load within ten or so.
+    gate_.mean_hold_s_ =
+        gate_.holds_++ == 0
+            ? held_s
+            : gate_.mean_hold_s_ + 0.2 * (held_s - gate_.mean_hold_s_);
     gate_.active_--;
     gate_.slot_freed_.notify_one();
   } else {
@@ -62,6 +72,16 @@ int AdmissionGate::queued() const {
 uint64_t AdmissionGate::rejected() const {
   std::lock_guard lock(mutex_);
   return rejected_;
+}
+
+std::optional<int> AdmissionGate::RetryAfterSeconds() const {
+  std::lock_guard lock(mutex_);
+  if (holds_ == 0) return std::nullopt;
+  return SecondsUntilAPlaceFrees(mean_hold_s_, active_limit_);
+}
+
+int AdmissionGate::SecondsUntilAPlaceFrees(double mean_hold_s, int slots) {
+  return std::max(1, int(std::ceil(mean_hold_s / std::max(slots, 1))));
 }
 
 }  // namespace nymph

@@ -5,9 +5,12 @@
 // Thread safety: all methods may be called concurrently.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 namespace nymph {
 
@@ -27,6 +30,7 @@ class AdmissionGate {
     explicit Ticket(AdmissionGate& gate) : gate_(gate) {}
     AdmissionGate& gate_;
     bool active_ = false;
+    std::chrono::steady_clock::time_point active_since_;
   };
 
   // Null when the queue is full.
@@ -42,6 +46,13 @@ class AdmissionGate {
   int queued() const;
   uint64_t rejected() const;
 
+  // For a 429's Retry-After: when a queue place is likely to free, from
+  // how long sequences have held their slots (a moving mean of the last
+  // few) over the slots that run at once. Empty until one has finished.
+  std::optional<int> RetryAfterSeconds() const;
+  // Its arithmetic: ⌈mean_hold_s / slots⌉, at least 1.
+  static int SecondsUntilAPlaceFrees(double mean_hold_s, int slots);
+
  private:
   const int max_active_;
   const int max_queued_;
@@ -51,6 +62,8 @@ class AdmissionGate {
   int active_ = 0;
   int queued_ = 0;
   uint64_t rejected_ = 0;
+  double mean_hold_s_ = 0;  // moving mean of finished slot holds
+  uint64_t holds_ = 0;
 };
 
 }  // namespace nymph
