@@ -1,5 +1,6 @@
 #include "daemon/thermal_setup.h"
 
+#include <filesystem>
 #include <mutex>
 
 namespace nymph {
@@ -50,6 +51,9 @@ std::unique_ptr<thermal::ThermalController> MakeThermalController(
   options.period = std::chrono::milliseconds(config.thermal_period_ms);
   options.log_file = config.thermal_log_file;
   options.time_scale = board.time_scale;
+  options.model_file =
+      (std::filesystem::path(config.state_dir) / "thermal" / "model.json")
+          .string();
   thermal::ControllerHooks hooks;
   if (board.caps) {
     board::FrequencyCaps* caps = board.caps.get();

@@ -6,8 +6,14 @@
 #include <chrono>
 #include <cmath>
 
+#include "thermal/model_store.h"
+
 namespace nymph::thermal {
 namespace {
+
+// How often the identified model is saved besides at Stop, so that a
+// crash loses at most this many periods of identification.
+constexpr uint64_t kModelSavePeriods = 300;
 
 double Seconds(board::Clock::duration d) {
   return std::chrono::duration<double>(d).count();
@@ -65,6 +71,35 @@ ThermalController::ThermalController(board::Board& board,
   snapshot_.board = description_;
   snapshot_.settings = settings;
   snapshot_.schedule.reason = "not started";
+  RestoreModel();
+}
+
+void ThermalController::RestoreModel() {
+  if (options_.model_file.empty()) return;
+  auto saved = LoadThermalModel(options_.model_file, description_);
+  if (!saved.ok()) {
+    if (saved.status().kind() != ErrorKind::kNotFound) {
+      spdlog::warn("thermal: {}", saved.status().message());
+    }
+    return;
+  }
+  policy_.RestoreModel(*saved);
+  spdlog::info(
+      "thermal: model restored from {} ({} samples; {:.0f} J/K, {:.2f} K/W "
+      "with the fan off, {:.2f} K/W at full fan)",
+      options_.model_file, saved->samples, 1 / saved->params.a,
+      saved->params.a / saved->params.b,
+      saved->params.a / (saved->params.b + saved->params.c));
+}
+
+void ThermalController::SaveModel() {
+  const ThermalModel::State state = policy_.model().state();
+  if (options_.model_file.empty() || state.samples == 0) return;
+  Status saved = SaveThermalModel(options_.model_file, description_, state);
+  if (!saved.ok()) {
+    spdlog::warn("thermal: the identified model is not kept: {}",
+                 saved.message());
+  }
 }
 
 ThermalController::~ThermalController() { Stop(); }
@@ -137,6 +172,7 @@ void ThermalController::Finish() {
   std::lock_guard lock(control_mutex_);
   if (finished_) return;
   finished_ = true;
+  SaveModel();
   Status fan = SetFanSafe(board_);
   if (!fan.ok()) {
     spdlog::warn("thermal: cannot set the fan to full on exit: {}",
@@ -248,6 +284,7 @@ void ThermalController::Step(board::Clock::time_point now) {
   }
 
   counters_.periods++;
+  if (counters_.periods % kModelSavePeriods == 0) SaveModel();
   // Over the period just ended the fan ran at the duty it reports now (else
   // the last one it accepted), not at the one decided for the next period.
   const double ran_duty =

@@ -26,6 +26,9 @@ namespace nymph::thermal {
 
 struct ControllerOptions {
   board::Clock::duration period = std::chrono::milliseconds(1000);
+  // Where the identified thermal model is kept across restarts (read at
+  // construction, written every 300 periods and at Stop); empty: not kept.
+  std::string model_file;
   // Seconds of the card's physics per second of the clock: 1 on a card;
   // more against a simulator that runs faster than real time, so that the
   // control laws (tuned in the card's seconds) see the time the heat
@@ -108,6 +111,8 @@ class ThermalController {
   void EnterOrStayInFailsafe(const std::vector<std::string>& faults);
   ThermalSchedule FailsafeSchedule(const std::string& reason) const;
   void ApplySchedule(const ThermalSchedule& schedule);
+  void RestoreModel();
+  void SaveModel();
 
   board::Board& board_;
   const ControllerOptions options_;

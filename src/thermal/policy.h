@@ -149,6 +149,8 @@ class ThermalPolicy {
   void ResumeFrom(double fan_duty);
 
   const ThermalModel& model() const { return model_; }
+  // Continues identification from a saved model (see model_store.h).
+  void RestoreModel(const ThermalModel::State& state) { model_.Restore(state); }
   const WorkPowerMap& work_power() const { return work_power_; }
 
  private:

@@ -73,6 +73,17 @@ void ThermalModel::Observe(const ThermalSample& sample) {
   samples_++;
 }
 
+ThermalModel::State ThermalModel::state() const {
+  return {params(), covariance_, samples_};
+}
+
+void ThermalModel::Restore(const State& state) {
+  theta_ = {state.params.a, state.params.b, state.params.c};
+  covariance_ = state.covariance;
+  samples_ = state.samples;
+  have_previous_ = false;
+}
+
 bool ThermalModel::ready() const {
   return samples_ >= options_.min_samples && theta_[0] > kMinA &&
          theta_[1] > kMinB;

@@ -11,8 +11,8 @@
 // parameters enter linearly, so recursive least squares with forgetting
 // tracks them from (x, P, f) samples without a model of the board.
 //
-// TODO: the identified parameters are not saved across restarts, so each
-// start forecasts from the prior until min_samples periods have passed.
+// What was identified can be saved and restored (model_store.h), so a
+// restart forecasts at once instead of from the prior.
 //
 // Thread safety: none; the controller owns it.
 #pragma once
@@ -62,6 +62,17 @@ class ThermalModel {
   void Interrupt() { have_previous_ = false; }
 
   ThermalParams params() const { return {theta_[0], theta_[1], theta_[2]}; }
+
+  // Everything identification has learned, to continue from later.
+  struct State {
+    ThermalParams params;
+    std::array<std::array<double, 3>, 3> covariance{};
+    int samples = 0;
+  };
+  State state() const;
+  // Continues from `state`; the next sample starts a new pair.
+  void Restore(const State& state);
+
   int samples() const { return samples_; }
   int min_samples() const { return options_.min_samples; }
   // Enough samples and physically meaningful parameters.

@@ -119,6 +119,32 @@ TEST_F(ControllerTest, Healthy_FollowsThePolicy) {
   EXPECT_EQ(caps_.back(), 1.0);
 }
 
+TEST_F(ControllerTest, IdentifiedModelIsKeptAcrossARestart) {
+  char dir[] = "/tmp/nymph-controller-model-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  ControllerOptions options = Options();
+  options.model_file = std::string(dir) + "/thermal/model.json";
+  {
+    ThermalController first(board_, Settings(), options, Hooks());
+    for (int i = 0; i < 40; ++i) {
+      board_.now += kPeriod;
+      first.Step(board_.now);
+    }
+    ASSERT_TRUE(first.Snapshot().forecast_c) << "identified by now";
+    first.Stop();
+  }
+  ASSERT_TRUE(std::filesystem::exists(options.model_file));
+  // A new controller forecasts from its first period; one without the
+  // file (the fixture's) does not.
+  ThermalController second(board_, Settings(), options, Hooks());
+  board_.now += kPeriod;
+  second.Step(board_.now);
+  EXPECT_TRUE(second.Snapshot().forecast_c);
+  Tick();
+  EXPECT_FALSE(controller_.Snapshot().forecast_c);
+  std::filesystem::remove_all(dir);
+}
+
 TEST_F(ControllerTest, BoardUnreachable_FailsafeAtOnce) {
   EXPECT_EQ(PeriodsUntilFailsafe([&] { board_.unreachable = true; }), 1);
   ThermalSnapshot s = controller_.Snapshot();

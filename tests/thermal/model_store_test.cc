@@ -1,0 +1,85 @@
+// The identified thermal model kept across restarts: written and read
+// back whole, and refused (with the reason) when it cannot be trusted.
+#include "thermal/model_store.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace nymph::thermal {
+namespace {
+
+std::string TempDir() {
+  char dir[] = "/tmp/nymph-model-store-XXXXXX";
+  EXPECT_NE(mkdtemp(dir), nullptr);
+  return dir;
+}
+
+ThermalModel::State Identified() {
+  ThermalModel::State state;
+  state.params = {1.0 / 200, 1.0 / 320, 1.0 / 180};
+  state.covariance = {{{1e-5, 2e-7, 0}, {2e-7, 3e-6, -1e-7}, {0, -1e-7, 4e-6}}};
+  state.samples = 640;
+  return state;
+}
+
+TEST(ModelStore, SavedModelComesBackWhole) {
+  const std::string path = TempDir() + "/thermal/model.json";
+  ASSERT_TRUE(SaveThermalModel(path, "card A", Identified()).ok());
+  auto loaded = LoadThermalModel(path, "card A");
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  EXPECT_EQ(loaded->params.a, Identified().params.a);
+  EXPECT_EQ(loaded->params.b, Identified().params.b);
+  EXPECT_EQ(loaded->params.c, Identified().params.c);
+  EXPECT_EQ(loaded->covariance, Identified().covariance);
+  EXPECT_EQ(loaded->samples, 640);
+
+  // Restored into a model, it is ready at once and forecasts as the
+  // closed form says: steady state ambient + a·P / (b + c·f).
+  ThermalModel model;
+  EXPECT_FALSE(model.ready());
+  model.Restore(*loaded);
+  EXPECT_TRUE(model.ready());
+  const double a = 1.0 / 200, b = 1.0 / 320, c = 1.0 / 180;
+  EXPECT_NEAR(model.SteadyStateC(35, 10, 0.5), 35 + a * 10 / (b + c * 0.5),
+              1e-9);
+}
+
+TEST(ModelStore, NoFileIsNotFound) {
+  auto loaded = LoadThermalModel(TempDir() + "/none.json", "card A");
+  EXPECT_EQ(loaded.status().kind(), ErrorKind::kNotFound);
+}
+
+TEST(ModelStore, AnotherBoardOrBadContentIsRefusedWithTheReason) {
+  const std::string dir = TempDir();
+  const std::string path = dir + "/model.json";
+  ASSERT_TRUE(SaveThermalModel(path, "card A", Identified()).ok());
+  auto other = LoadThermalModel(path, "card B");
+  EXPECT_EQ(other.status().kind(), ErrorKind::kUnprocessable);
+  EXPECT_NE(other.status().message().find("card A"), std::string::npos);
+
+  const std::pair<std::string, std::string> bad[] = {
+      {"{\"board\": \"card A\", \"a_k_per_j\"", "not JSON"},
+      {R"({"board": "card A"})", "missing"},
+      {R"({"board": "card A", "a_k_per_j": -1, "b_per_s": 0.01,
+           "c_per_s": 0.01, "samples": 5,
+           "covariance": [[0,0,0],[0,0,0],[0,0,0]]})",
+       "no card has"},
+      {R"({"board": "card A", "a_k_per_j": "x", "b_per_s": 0.01,
+           "c_per_s": 0.01, "samples": 5,
+           "covariance": [[0,0,0],[0,0,0],[0,0,0]]})",
+       "wrong type"},
+  };
+  for (const auto& [content, reason] : bad) {
+    std::ofstream(path) << content;
+    auto loaded = LoadThermalModel(path, "card A");
+    EXPECT_EQ(loaded.status().kind(), ErrorKind::kUnprocessable) << content;
+    EXPECT_NE(loaded.status().message().find(reason), std::string::npos)
+        << loaded.status().message();
+  }
+}
+
+}  // namespace
+}  // namespace nymph::thermal
