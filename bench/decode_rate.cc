@@ -12,6 +12,7 @@
 // agent's engine), greedy, with the present tensors fed back as past.
 #include <httplib.h>
 #include <onnxruntime_cxx_api.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -147,8 +148,10 @@ int main(int argc, char** argv) {
     std::vector<DecodeTiming> raw, api, traced;
     RawDecode(session, prompt, 8);  // warm-up
     ApiDecode(client, name, prompt, 8);
+    // On a terminal the progress line is rewritten; in a log, one per run.
+    const char* end_of_progress = isatty(STDERR_FILENO) ? "\r" : "\n";
     for (int run = 0; run < runs; ++run) {
-      std::cerr << "bench: run " << run + 1 << "/" << runs << "\r"
+      std::cerr << "bench: run " << run + 1 << "/" << runs << end_of_progress
                 << std::flush;
       raw.push_back(RawDecode(session, prompt, tokens));
       api.push_back(ApiDecode(client, name, prompt, tokens));

@@ -36,7 +36,7 @@ bool WriteAll(int fd, std::string_view data) {
 }  // namespace
 
 Status WriteFileAtomically(const std::string& path,
-                           std::initializer_list<std::string_view> parts,
+                           const std::vector<std::string_view>& parts,
                            mode_t mode) {
   std::filesystem::path target(path);
   std::string dir = target.parent_path().empty()

@@ -7,9 +7,9 @@
 
 #include <sys/types.h>
 
-#include <initializer_list>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 
@@ -21,7 +21,7 @@ namespace nymph {
 // other I/O failures; messages name the path. On failure `path` is as it
 // was and no temporary file is left.
 Status WriteFileAtomically(const std::string& path,
-                           std::initializer_list<std::string_view> parts,
+                           const std::vector<std::string_view>& parts,
                            mode_t mode = 0644);
 
 }  // namespace nymph

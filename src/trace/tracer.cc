@@ -56,11 +56,7 @@ Status Tracer::Start(size_t max_bytes) {
     }
     // A new buffer, so that a WriteTo() of the last trace still running
     // outside the lock keeps its own.
-    buffer_ = std::make_shared<std::string>();
-    // TODO: the buffer grows by doubling, so while it is reallocated the
-    // old and new copies coexist (up to about twice max_bytes for a
-    // moment); chunked storage would keep the peak at max_bytes.
-    buffer_->reserve(std::min<size_t>(max_bytes, 1u << 20));
+    buffer_ = std::make_shared<ChunkedBuffer>();
     budget_ = max_bytes - kNoticeReserve;
     reserved_ = 0;
     full_ = false;
@@ -69,8 +65,10 @@ Status Tracer::Start(size_t max_bytes) {
     name_iids_.clear();
     started_ = true;
     unsaved_ = false;  // a previous unsaved trace is discarded
-    AppendClockSnapshot(*buffer_, kSequenceId, ClockNs(CLOCK_MONOTONIC),
+    packet_.clear();
+    AppendClockSnapshot(packet_, kSequenceId, ClockNs(CLOCK_MONOTONIC),
                         ClockNs(CLOCK_BOOTTIME));
+    buffer_->Append(packet_);
     stats_.packets = 1;
     Track process;
     process.name = options_.process_name;
@@ -108,7 +106,7 @@ Status Tracer::Stop() {
 
 StatusOr<TraceStats> Tracer::WriteTo(const std::string& path) {
   std::lock_guard control(control_mu_);
-  std::shared_ptr<const std::string> trace;
+  std::shared_ptr<const ChunkedBuffer> trace;
   std::string notice;
   TraceStats written;
   {
@@ -119,8 +117,8 @@ StatusOr<TraceStats> Tracer::WriteTo(const std::string& path) {
                     "(POST /trace/start)");
     }
     // A running trace is copied; a stopped one no longer changes.
-    trace = enabled() ? std::make_shared<const std::string>(*buffer_)
-                      : std::shared_ptr<const std::string>(buffer_);
+    trace = enabled() ? std::make_shared<const ChunkedBuffer>(*buffer_)
+                      : std::shared_ptr<const ChunkedBuffer>(buffer_);
     written = stats_;
     if (stats_.dropped > 0) {
       // The loss is said in the file itself, on a track of its own.
@@ -142,7 +140,9 @@ StatusOr<TraceStats> Tracer::WriteTo(const std::string& path) {
     }
   }
   written.bytes = trace->size() + notice.size();
-  Status status = WriteFileAtomically(path, {*trace, notice});
+  std::vector<std::string_view> parts = trace->Parts();
+  parts.push_back(notice);
+  Status status = WriteFileAtomically(path, parts);
   if (!status.ok()) return status;
   std::lock_guard lock(mu_);
   if (!enabled()) unsaved_ = false;
@@ -324,20 +324,20 @@ PacketHeader Tracer::HeaderLocked() const {
 
 template <typename Append>
 bool Tracer::Record(Append append, size_t reserve, bool from_reserve) {
-  std::string& buffer = *buffer_;
-  size_t before = buffer.size();
-  append(buffer);
-  size_t size = buffer.size() - before;
+  packet_.clear();
+  append(packet_);
+  const size_t before = buffer_->size();
+  const size_t size = packet_.size();
   if (from_reserve) {
     // Its room was kept when the slice began; kEndReserve bounds it.
     reserved_ -= kEndReserve;
   } else if (full_ || before + reserved_ + size + reserve > budget_) {
-    buffer.resize(before);
     full_ = true;
     drop_pending_ = true;
     ++stats_.dropped;
     return false;
   }
+  buffer_->Append(packet_);
   reserved_ += reserve;
   drop_pending_ = false;
   ++stats_.packets;

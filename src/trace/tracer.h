@@ -58,6 +58,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "trace/chunked_buffer.h"
 #include "trace/counter_sampler.h"
 
 namespace nymph::trace {
@@ -161,10 +162,11 @@ class Tracer {
   uint64_t process_uuid_ = 0;
   std::unordered_map<uint64_t, Track> tracks_;
   // The trace being recorded, or the last one once stopped.
-  std::shared_ptr<std::string> buffer_;
-  size_t budget_ = 0;          // bytes for packets, the dropped notice aside
-  size_t reserved_ = 0;        // bytes kept for ends of open slices
-  bool full_ = false;          // a packet did not fit: record ends only
+  std::shared_ptr<ChunkedBuffer> buffer_;
+  std::string packet_;   // each packet is encoded here, then kept or dropped
+  size_t budget_ = 0;    // bytes for packets, the dropped notice aside
+  size_t reserved_ = 0;  // bytes kept for ends of open slices
+  bool full_ = false;    // a packet did not fit: record ends only
   bool drop_pending_ = false;  // mark the next packet as after a loss
   TraceStats stats_;
   // Interned event names of the current trace, by name; looked up with
