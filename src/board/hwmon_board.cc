@@ -5,6 +5,7 @@
 #include <cmath>
 #include <set>
 #include <system_error>
+#include <vector>
 
 #include "board/sysfs_file.h"
 
@@ -13,18 +14,30 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Every hwmon chip under the root, as (name, attribute directory) pairs.
-// Kernels before 3.x kept the attributes in hwmonN/device/; both appear in
-// the field, so both are looked at.
-std::multimap<std::string, fs::path> ListChips(const fs::path& sysfs_root) {
-  std::multimap<std::string, fs::path> chips;
+struct Chip {
+  std::string name;    // its `name` attribute
+  std::string device;  // the device it belongs to: "3-004c", "pwm-fan"
+  fs::path dir;        // where its attributes are
+  std::string Spec() const { return name + "@" + device; }
+};
+
+// Every hwmon chip under the root. Kernels before 3.x kept the attributes
+// in hwmonN/device/; both appear in the field, so both are looked at. The
+// device is the directory above hwmon/hwmonN in the resolved path (the
+// I2C address or platform device), which stays the same across boots
+// where the N of hwmonN does not.
+std::vector<Chip> ListChips(const fs::path& sysfs_root) {
+  std::vector<Chip> chips;
   std::error_code error;
   for (const fs::directory_entry& entry :
        fs::directory_iterator(sysfs_root / "class/hwmon", error)) {
+    const fs::path resolved = fs::weakly_canonical(entry.path(), error);
+    const std::string device =
+        error ? "" : resolved.parent_path().parent_path().filename().string();
     for (const fs::path& dir : {entry.path(), entry.path() / "device"}) {
       StatusOr<std::string> name = ReadSysfsText(dir / "name");
       if (name.ok()) {
-        chips.emplace(*name, dir);
+        chips.push_back({*name, device, dir});
         break;
       }
     }
@@ -32,12 +45,12 @@ std::multimap<std::string, fs::path> ListChips(const fs::path& sysfs_root) {
   return chips;
 }
 
-std::string NamesText(const std::multimap<std::string, fs::path>& chips) {
+std::string ChipsText(const std::vector<Chip>& chips) {
   if (chips.empty()) return "none";
   std::string text;
-  for (const auto& [name, dir] : chips) {
+  for (const Chip& chip : chips) {
     if (!text.empty()) text += ", ";
-    text += name + " (" + dir.string() + ")";
+    text += chip.Spec() + " (" + chip.dir.string() + ")";
   }
   return text;
 }
@@ -68,27 +81,38 @@ StatusOr<std::unique_ptr<HwmonBoard>> HwmonBoard::Open(HwmonConfig config) {
   if (config.fan) wanted.insert(config.fan->chip);
   for (const HwmonRail& rail : config.rails) wanted.insert(rail.chip);
 
-  const std::multimap<std::string, fs::path> chips =
-      ListChips(config.sysfs_root);
+  const std::vector<Chip> chips = ListChips(config.sysfs_root);
   std::map<std::string, fs::path> chip_dirs;
-  for (const std::string& name : wanted) {
-    const size_t count = chips.count(name);
-    if (count == 0) {
+  for (const std::string& spec : wanted) {
+    // "name", or "name@device" where several chips share the name.
+    const size_t at = spec.find('@');
+    const std::string name = spec.substr(0, at);
+    std::vector<const Chip*> matches;
+    for (const Chip& chip : chips) {
+      if (chip.name == name &&
+          (at == std::string::npos || chip.device == spec.substr(at + 1))) {
+        matches.push_back(&chip);
+      }
+    }
+    if (matches.empty()) {
       return Status(ErrorKind::kUnavailable, "hwmon_chip_missing",
-                    "no hwmon chip named '" + name + "' under " +
+                    "no hwmon chip '" + spec + "' under " +
                         (config.sysfs_root / "class/hwmon").string() +
-                        "; chips found: " + NamesText(chips) +
-                        ". Load its driver or fix the chip name in the "
-                        "board configuration");
+                        "; chips found (name@device): " + ChipsText(chips) +
+                        ". Load its driver or fix the chip in the board "
+                        "configuration");
     }
-    // TODO: two chips of the same name (two identical controllers) cannot
-    // be told apart yet; that needs matching on the device path as well.
-    if (count > 1) {
+    if (matches.size() > 1) {
+      std::string choices;
+      for (const Chip* chip : matches) {
+        choices += (choices.empty() ? "" : ", ") + chip->Spec();
+      }
       return Status(ErrorKind::kUnavailable, "hwmon_chip_ambiguous",
-                    std::to_string(count) + " hwmon chips are named '" + name +
-                        "'; chips found: " + NamesText(chips));
+                    std::to_string(matches.size()) +
+                        " hwmon chips are named '" + name +
+                        "'; name the one meant with its device: " + choices);
     }
-    chip_dirs.emplace(name, chips.find(name)->second);
+    chip_dirs.emplace(spec, matches.front()->dir);
   }
   return std::unique_ptr<HwmonBoard>(
       new HwmonBoard(std::move(config), std::move(chip_dirs)));

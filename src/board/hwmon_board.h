@@ -29,8 +29,10 @@ namespace nymph::board {
 
 struct HwmonZone {
   std::string zone;  // "soc", "ambient", ...
-  std::string chip;  // the chip's `name`
-  int temp = 1;      // reads tempN_input
+  // The chip's `name`, or "name@device" (e.g. "lm75@3-004c") when several
+  // chips share the name.
+  std::string chip;
+  int temp = 1;  // reads tempN_input
 };
 
 struct HwmonFan {

@@ -197,11 +197,32 @@ TEST_F(HwmonBoardTest, AbsentChip_FailsNamingTheChipsFound) {
   }
 }
 
-TEST_F(HwmonBoardTest, TwoChipsOfOneName_AreAmbiguous) {
+TEST_F(HwmonBoardTest, TwoChipsOfOneName_AreAmbiguousAndToldApartByDevice) {
   AddChip("hwmon3", "devices/platform/ntc2", "nymph_ntc");
+  sysfs_.Write("devices/platform/ntc2/hwmon/hwmon3/temp1_input", "61000\n");
   StatusOr<std::unique_ptr<HwmonBoard>> board = HwmonBoard::Open(config_);
   ASSERT_FALSE(board.ok());
   EXPECT_EQ(board.status().code(), "hwmon_chip_ambiguous");
+  // The message names each candidate as it can be written in the config.
+  for (const char* choice : {"nymph_ntc@ntc", "nymph_ntc@ntc2"}) {
+    EXPECT_NE(board.status().message().find(choice), std::string::npos)
+        << board.status().message();
+  }
+
+  // Named with its device, each is the one meant, whichever hwmonN it got.
+  config_.zones = {{"soc", "nymph_ntc@ntc2", 1},
+                   {"ambient", "nymph_ntc@ntc", 2}};
+  std::unique_ptr<HwmonBoard> told_apart = OpenBoard();
+  ASSERT_TRUE(told_apart);
+  auto readings = told_apart->Read();
+  ASSERT_TRUE(readings.ok());
+  EXPECT_DOUBLE_EQ(*readings->zones[0].celsius, 61.0);
+  EXPECT_DOUBLE_EQ(*readings->zones[1].celsius, -1.25);
+
+  config_.zones = {{"soc", "nymph_ntc@ntc3", 1}};
+  board = HwmonBoard::Open(config_);
+  ASSERT_FALSE(board.ok());
+  EXPECT_EQ(board.status().code(), "hwmon_chip_missing");
 }
 
 TEST_F(HwmonBoardTest, LegacyDeviceDirectory_IsFound) {
