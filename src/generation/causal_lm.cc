@@ -106,6 +106,18 @@ kv::PastView CausalLm::Sequence::past_view() {
 
 StatusOr<std::vector<float>> CausalLm::Forward(
     Sequence& sequence, std::span<const int32_t> tokens) const {
+  StatusOr<std::vector<float>> logits = std::vector<float>();
+  for (size_t at = 0; at < tokens.size(); at += kPrefillChunkTokens) {
+    logits = ForwardChunk(
+        sequence,
+        tokens.subspan(at, std::min(kPrefillChunkTokens, tokens.size() - at)));
+    if (!logits.ok()) return logits;
+  }
+  return logits;
+}
+
+StatusOr<std::vector<float>> CausalLm::ForwardChunk(
+    Sequence& sequence, std::span<const int32_t> tokens) const {
   static const Ort::MemoryInfo cpu =
       Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
   const int64_t count = static_cast<int64_t>(tokens.size());

@@ -58,13 +58,21 @@ class CausalLm {
   }
 
   // Runs `tokens` after those already in `sequence`, extends its cache and
-  // returns the logits of the last token (vocab floats).
+  // returns the logits of the last token (vocab floats). A long run of
+  // tokens (a prompt) goes in chunks of kPrefillChunkTokens: the memory a
+  // step needs (attention scores grow with its tokens × the context), and
+  // ONNX Runtime's arena that keeps its peak, stay bounded by the chunk.
+  // On failure the sequence keeps the chunks that ran.
   // REQUIRES: !tokens.empty().
   StatusOr<std::vector<float>> Forward(Sequence& sequence,
                                        std::span<const int32_t> tokens) const;
+  static constexpr size_t kPrefillChunkTokens = 256;
 
  private:
   CausalLm() = default;
+  // One model run; on failure the sequence is as it was.
+  StatusOr<std::vector<float>> ForwardChunk(
+      Sequence& sequence, std::span<const int32_t> tokens) const;
 
   LmShape shape_;
   std::unique_ptr<Ort::Session> session_;

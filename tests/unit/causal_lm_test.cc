@@ -70,6 +70,32 @@ TEST_F(CausalLmTest, CachedGreedyDecode_EqualsRecomputeWithoutCache) {
   }
 }
 
+TEST_F(CausalLmTest, LongPromptInChunks_EqualsOneTokenAtATime) {
+  // 700 tokens: the prompt runs as chunks of kPrefillChunkTokens (256, 256,
+  // 188), each attending to the cache the earlier ones left; fed one token
+  // per run instead, the same positions see the same context.
+  static_assert(CausalLm::kPrefillChunkTokens < 700);
+  ByteTokenizer tokenizer;
+  std::string text;
+  while (text.size() < 700) text += "And the LORD spake unto Moses, saying, ";
+  std::vector<int32_t> tokens = tokenizer.Encode(text.substr(0, 700));
+  CausalLm::Sequence chunked = lm_->NewSequence();
+  auto at_once = lm_->Forward(chunked, tokens);
+  ASSERT_TRUE(at_once.ok()) << at_once.status().message();
+  EXPECT_EQ(chunked.length(), 700);
+  CausalLm::Sequence stepped = lm_->NewSequence();
+  StatusOr<std::vector<float>> last = std::vector<float>();
+  for (int32_t token : tokens) {
+    last = lm_->Forward(stepped, std::span(&token, 1));
+    ASSERT_TRUE(last.ok());
+  }
+  float worst = 0;
+  for (size_t i = 0; i < last->size(); ++i) {
+    worst = std::max(worst, std::fabs((*last)[i] - (*at_once)[i]));
+  }
+  EXPECT_LE(worst, 1e-4f);
+}
+
 }  // namespace
 }  // namespace nymph
 
