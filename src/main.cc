@@ -275,8 +275,10 @@ int Run(const Config& config) {
   std::thread loader([&] {
     Status status = models.LoadDirectory(config.models_dir);
     if (!status.ok()) spdlog::error("models: {}", status.message());
-    generation.Load(models.env(), config.models_dir,
-                    {config.intra_op_threads, config.inter_op_threads});
+    generation.Load(
+        models.env(), config.models_dir,
+        {config.intra_op_threads, config.inter_op_threads},
+        [&models](const std::string& name) { return models.Find(name); });
   });
 
   // The handled signals are blocked in every thread (see main), so this

@@ -23,10 +23,19 @@ std::string PresentName(int layer, const char* part) {
 
 StatusOr<std::unique_ptr<CausalLm>> CausalLm::Load(
     Ort::Env& env, const std::string& path, const SessionSettings& settings) {
+  try {
+    return FromSession(std::make_shared<Ort::Session>(
+        env, path.c_str(), MakeSessionOptions(settings)));
+  } catch (const Ort::Exception& e) {
+    return Status(ErrorKind::kUnprocessable, "model_load_failed", e.what());
+  }
+}
+
+StatusOr<std::unique_ptr<CausalLm>> CausalLm::FromSession(
+    std::shared_ptr<Ort::Session> shared) {
   std::unique_ptr<CausalLm> lm(new CausalLm());
   try {
-    lm->session_ = std::make_unique<Ort::Session>(env, path.c_str(),
-                                                  MakeSessionOptions(settings));
+    lm->session_ = std::move(shared);
     Ort::Session& session = *lm->session_;
     Ort::AllocatorWithDefaultOptions allocator;
 

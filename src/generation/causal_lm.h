@@ -48,6 +48,10 @@ class CausalLm {
   // `env` must outlive the model. Fails if the file lacks the layout above.
   static StatusOr<std::unique_ptr<CausalLm>> Load(
       Ort::Env& env, const std::string& path, const SessionSettings& settings);
+  // The same over a session already open (the one /infer runs the file
+  // in), so the weights are not loaded twice.
+  static StatusOr<std::unique_ptr<CausalLm>> FromSession(
+      std::shared_ptr<Ort::Session> session);
 
   const LmShape& shape() const { return shape_; }
   // A sequence of `length` cached positions whose keys and values the
@@ -75,7 +79,7 @@ class CausalLm {
       Sequence& sequence, std::span<const int32_t> tokens) const;
 
   LmShape shape_;
-  std::unique_ptr<Ort::Session> session_;
+  std::shared_ptr<Ort::Session> session_;
   std::vector<std::string> input_names_;   // in the order Forward feeds them
   std::vector<std::string> output_names_;  // logits, then present per layer
 };

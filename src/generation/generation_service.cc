@@ -11,8 +11,9 @@ GenerationService::GenerationService(GenerationSettings settings)
     : settings_(settings), gate_(settings.max_active, settings.max_queued) {}
 
 void GenerationService::Load(Ort::Env& env, const std::string& dir,
-                             const SessionSettings& session_settings) {
-  auto loaded = LoadLanguageModels(env, dir, session_settings);
+                             const SessionSettings& session_settings,
+                             const LoadedModelLookup& served) {
+  auto loaded = LoadLanguageModels(env, dir, session_settings, served);
   for (auto& model : loaded) {
     const auto geometry = model->lm->geometry(settings_.kv_block_tokens);
     if (settings_.kv.capacity_bytes < geometry.block_bytes()) continue;

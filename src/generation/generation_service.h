@@ -30,8 +30,11 @@ class GenerationService {
  public:
   explicit GenerationService(GenerationSettings settings);
 
+  // `loaded` finds the /infer model of the same file, whose session the
+  // language model then shares.
   void Load(Ort::Env& env, const std::string& dir,
-            const SessionSettings& session_settings);
+            const SessionSettings& session_settings,
+            const LoadedModelLookup& loaded = nullptr);
 
   bool loaded() const { return loaded_.load(); }
   std::shared_ptr<const LanguageModel> Find(const std::string& name) const;

@@ -15,7 +15,7 @@ namespace fs = std::filesystem;
 
 StatusOr<std::unique_ptr<LanguageModel>> LoadOne(
     Ort::Env& env, const fs::path& onnx, const fs::path& manifest_path,
-    const SessionSettings& settings) {
+    const SessionSettings& settings, const LoadedModelLookup& loaded) {
   auto bad = [&](const std::string& why) {
     return Status(ErrorKind::kUnprocessable, "bad_manifest",
                   manifest_path.string() + ": " + why);
@@ -40,7 +40,11 @@ StatusOr<std::unique_ptr<LanguageModel>> LoadOne(
   if (model->context_length <= 0) {
     return bad("architecture.context_length must be a positive integer");
   }
-  auto lm = CausalLm::Load(env, onnx.string(), settings);
+  std::shared_ptr<const OnnxModel> served =
+      loaded ? loaded(model->name) : nullptr;
+  if (served && served->path() != onnx.string()) served = nullptr;
+  auto lm = served ? CausalLm::FromSession(served->session())
+                   : CausalLm::Load(env, onnx.string(), settings);
   if (!lm.ok()) return lm.status();
   if ((*lm)->shape().vocab != model->tokenizer->vocab_size()) {
     return bad("the model has " + std::to_string((*lm)->shape().vocab) +
@@ -48,23 +52,30 @@ StatusOr<std::unique_ptr<LanguageModel>> LoadOne(
                std::to_string(model->tokenizer->vocab_size()) + " tokens");
   }
   model->lm = std::move(*lm);
-  auto sha256 = Sha256OfFile(onnx.string());
-  if (!sha256.ok()) return sha256.status();
-  model->sha256 = *sha256;
+  if (served) {
+    spdlog::info("generation: {} runs in the session /infer opened for it",
+                 model->name);
+    model->sha256 = served->sha256();
+  } else {
+    auto sha256 = Sha256OfFile(onnx.string());
+    if (!sha256.ok()) return sha256.status();
+    model->sha256 = *sha256;
+  }
   return model;
 }
 
 }  // namespace
 
 std::vector<std::unique_ptr<LanguageModel>> LoadLanguageModels(
-    Ort::Env& env, const std::string& dir, const SessionSettings& settings) {
+    Ort::Env& env, const std::string& dir, const SessionSettings& settings,
+    const LoadedModelLookup& loaded) {
   std::vector<std::unique_ptr<LanguageModel>> models;
   std::error_code error;
   for (const auto& entry : fs::directory_iterator(dir, error)) {
     fs::path onnx = entry.path();
     fs::path manifest = fs::path(onnx).replace_extension(".json");
     if (onnx.extension() != ".onnx" || !fs::exists(manifest)) continue;
-    auto model = LoadOne(env, onnx, manifest, settings);
+    auto model = LoadOne(env, onnx, manifest, settings, loaded);
     if (!model.ok()) {
       spdlog::warn("generation: {} is not usable for generation: {}",
                    onnx.string(), model.status().message());

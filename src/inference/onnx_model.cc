@@ -157,7 +157,7 @@ StatusOr<std::unique_ptr<OnnxModel>> OnnxModel::Load(
   std::error_code ignored;
   model->size_bytes_ = std::filesystem::file_size(path, ignored);
   try {
-    model->session_ = std::make_unique<Ort::Session>(
+    model->session_ = std::make_shared<Ort::Session>(
         env, path.c_str(), MakeSessionOptions(settings));
     Ort::AllocatorWithDefaultOptions allocator;
     Ort::Session& session = *model->session_;

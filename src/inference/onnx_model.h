@@ -40,6 +40,9 @@ class OnnxModel {
   const std::string& sha256() const { return sha256_; }
   uintmax_t size_bytes() const { return size_bytes_; }
   const ModelSignature& signature() const { return signature_; }
+  // Shared with generation when the file is also a language model, so its
+  // weights are in memory once.
+  std::shared_ptr<Ort::Session> session() const { return session_; }
 
   // REQUIRES: ValidateInputs(signature(), inputs).ok(). Returns every
   // output of the model.
@@ -53,7 +56,7 @@ class OnnxModel {
   std::string sha256_;
   uintmax_t size_bytes_ = 0;
   ModelSignature signature_;
-  std::unique_ptr<Ort::Session> session_;
+  std::shared_ptr<Ort::Session> session_;
   std::vector<std::string> input_names_;
   std::vector<std::string> output_names_;
 };

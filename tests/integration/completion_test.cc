@@ -150,6 +150,14 @@ TEST_F(CompletionTest, Stream_ChunksJoinToTheSameTextAndEndWithDone) {
   EXPECT_EQ(last["usage"]["prompt_tokens"], 12);
 }
 
+TEST_F(CompletionTest, LanguageModelRunsInTheSessionInferOpened) {
+  // One session for the file: /infer and generation share its weights.
+  EXPECT_TRUE(
+      daemon_->WaitForLog("kjv-gqa runs in the session /infer opened for it"))
+      << daemon_->log();
+  EXPECT_EQ(Complete({{"prompt", "And"}, {"max_tokens", 2}}).status, 200);
+}
+
 TEST_F(CompletionTest, BadInput_Gets4xxAndDaemonKeepsServing) {
   const std::pair<json, int> cases[] = {
       {{{"prompt", "x"}, {"max_tokens", -1}}, 422},
