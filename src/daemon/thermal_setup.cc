@@ -54,6 +54,14 @@ std::unique_ptr<thermal::ThermalController> MakeThermalController(
   options.model_file =
       (std::filesystem::path(config.state_dir) / "thermal" / "model.json")
           .string();
+  // The card as configured: what it is reached through may be renamed.
+  options.model_board = "board " + config.board_kind;
+  if (config.board_kind == "hwmon") {
+    for (const std::string& zone : config.hwmon_zones) {
+      options.model_board += " " + zone;
+    }
+    options.model_board += " fan " + config.hwmon_fan;
+  }
   thermal::ControllerHooks hooks;
   if (board.caps) {
     board::FrequencyCaps* caps = board.caps.get();

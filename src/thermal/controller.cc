@@ -74,9 +74,13 @@ ThermalController::ThermalController(board::Board& board,
   RestoreModel();
 }
 
+std::string ThermalController::ModelBoard() const {
+  return options_.model_board.empty() ? description_ : options_.model_board;
+}
+
 void ThermalController::RestoreModel() {
   if (options_.model_file.empty()) return;
-  auto saved = LoadThermalModel(options_.model_file, description_);
+  auto saved = LoadThermalModel(options_.model_file, ModelBoard());
   if (!saved.ok()) {
     if (saved.status().kind() != ErrorKind::kNotFound) {
       spdlog::warn("thermal: {}", saved.status().message());
@@ -95,7 +99,7 @@ void ThermalController::RestoreModel() {
 void ThermalController::SaveModel() {
   const ThermalModel::State state = policy_.model().state();
   if (options_.model_file.empty() || state.samples == 0) return;
-  Status saved = SaveThermalModel(options_.model_file, description_, state);
+  Status saved = SaveThermalModel(options_.model_file, ModelBoard(), state);
   if (!saved.ok()) {
     spdlog::warn("thermal: the identified model is not kept: {}",
                  saved.message());

@@ -29,6 +29,9 @@ struct ControllerOptions {
   // Where the identified thermal model is kept across restarts (read at
   // construction, written every 300 periods and at Stop); empty: not kept.
   std::string model_file;
+  // The board the saved model belongs to, as configured (device paths and
+  // hwmonN numbers change across boots); empty: the board's Describe().
+  std::string model_board;
   // Seconds of the card's physics per second of the clock: 1 on a card;
   // more against a simulator that runs faster than real time, so that the
   // control laws (tuned in the card's seconds) see the time the heat
@@ -113,6 +116,7 @@ class ThermalController {
   void ApplySchedule(const ThermalSchedule& schedule);
   void RestoreModel();
   void SaveModel();
+  std::string ModelBoard() const;
 
   board::Board& board_;
   const ControllerOptions options_;

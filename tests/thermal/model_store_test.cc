@@ -3,6 +3,7 @@
 #include "thermal/model_store.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -72,6 +73,40 @@ TEST(ModelStore, AnotherBoardOrBadContentIsRefusedWithTheReason) {
            "covariance": [[0,0,0],[0,0,0],[0,0,0]]})",
        "wrong type"},
   };
+  // Each a model that is not a card, or not one identification can go on
+  // from.
+  auto with = [](const std::string& field, const std::string& value) {
+    std::string text = R"({"board": "card A", "a_k_per_j": 0.005,
+        "b_per_s": 0.003, "c_per_s": 0.005, "samples": 40,
+        "covariance": [[1e-5,0,0],[0,1e-5,0],[0,0,1e-5]]})";
+    const size_t at = text.find("\"" + field + "\"");
+    const size_t colon = text.find(':', at);
+    const size_t end =
+        field == "covariance" ? text.rfind('}') : text.find(',', colon);
+    return text.substr(0, colon + 1) + " " + value + text.substr(end);
+  };
+  const std::pair<std::string, std::string> implausible[] = {
+      {with("a_k_per_j", "1e-300"), "no card has"},
+      {with("b_per_s", "1e300"), "no card has"},
+      {with("samples", "5000000000"), "samples"},
+      {with("samples", "2.5"), "samples"},
+      {with("covariance", "[[1e300,0,0],[0,1e300,0],[0,0,1e300]]"),
+       "covariance"},
+      {with("covariance", "[[-1e6,0,0],[0,1e-5,0],[0,0,1e-5]]"), "covariance"},
+      {with("covariance", "[[1e-5,1e-3,0],[1e-3,1e-5,0],[0,0,1e-5]]"),
+       "covariance"},
+  };
+  for (const auto& [content, reason] : implausible) {
+    std::ofstream(path) << content;
+    auto loaded = LoadThermalModel(path, "card A");
+    EXPECT_EQ(loaded.status().kind(), ErrorKind::kUnprocessable) << content;
+    EXPECT_NE(loaded.status().message().find(reason), std::string::npos)
+        << loaded.status().message();
+  }
+  // The good base these were made from loads.
+  std::ofstream(path) << with("samples", "40");
+  EXPECT_TRUE(LoadThermalModel(path, "card A").ok());
+
   for (const auto& [content, reason] : bad) {
     std::ofstream(path) << content;
     auto loaded = LoadThermalModel(path, "card A");
@@ -79,6 +114,19 @@ TEST(ModelStore, AnotherBoardOrBadContentIsRefusedWithTheReason) {
     EXPECT_NE(loaded.status().message().find(reason), std::string::npos)
         << loaded.status().message();
   }
+}
+
+TEST(ModelStore, NotARegularFileIsRefusedWithoutReadingIt) {
+  // A directory would throw on read and a FIFO would block the start.
+  const std::string dir = TempDir();
+  std::filesystem::create_directory(dir + "/model.json");
+  auto directory = LoadThermalModel(dir + "/model.json", "card A");
+  EXPECT_EQ(directory.status().kind(), ErrorKind::kUnprocessable);
+  EXPECT_NE(directory.status().message().find("not a regular file"),
+            std::string::npos);
+  ASSERT_EQ(mkfifo((dir + "/fifo.json").c_str(), 0600), 0);
+  auto fifo = LoadThermalModel(dir + "/fifo.json", "card A");
+  EXPECT_EQ(fifo.status().kind(), ErrorKind::kUnprocessable);
 }
 
 }  // namespace
