@@ -99,11 +99,26 @@ void AddCompletionRoutes(Router& router, const ApiContext& context) {
     // A misspelt option ("max_token") would otherwise run on its default.
     // OpenAI's options this server lacks are known and answered by the
     // parser (neutral values pass); `user` is the caller's label, unused.
-    Status known = RefuseUnknownFields(
-        *body, {"model", "prompt", "max_tokens", "temperature", "top_p",
-                "top_k", "seed", "stop", "stream", "kv_region", "n", "best_of",
-                "logprobs", "echo", "suffix", "logit_bias", "frequency_penalty",
-                "presence_penalty", "user"});
+    Status known = RefuseUnknownFields(*body, {"model",
+                                               "prompt",
+                                               "max_tokens",
+                                               "temperature",
+                                               "top_p",
+                                               "top_k",
+                                               "seed",
+                                               "stop",
+                                               "stream",
+                                               "kv_region",
+                                               "n",
+                                               "best_of",
+                                               "logprobs",
+                                               "echo",
+                                               "suffix",
+                                               "logit_bias",
+                                               "frequency_penalty",
+                                               "presence_penalty",
+                                               "user",
+                                               "stream_options"});
     if (!known.ok()) return ErrorResponse(known);
     static thread_local std::mt19937_64 seeds{std::random_device{}()};
     auto request = ParseCompletionRequest(*body, seeds());

@@ -39,6 +39,9 @@ Status RefuseUnsupported(const json& body) {
   for (const Option& option : options) {
     auto it = body.find(option.name);
     if (it == body.end() || *it == option.neutral) continue;
+    if (option.neutral.is_number() && !it->is_number()) {
+      return BadType(option.name, "a number");
+    }
     if (std::string(option.name) == "logit_bias" && it->is_object() &&
         it->empty()) {
       continue;
@@ -81,8 +84,15 @@ size_t PossibleStopTail(std::string_view text,
 
 }  // namespace
 
-StatusOr<CompletionRequest> ParseCompletionRequest(const json& body,
+StatusOr<CompletionRequest> ParseCompletionRequest(const json& sent,
                                                    uint64_t default_seed) {
+  // OpenAI's clients send options they leave unset as null: an option
+  // that is null is an option not given.
+  json body = sent;
+  for (auto it = body.begin(); it != body.end();) {
+    const bool required = it.key() == "model" || it.key() == "prompt";
+    it = it->is_null() && !required ? body.erase(it) : std::next(it);
+  }
   CompletionRequest request;
   request.sampling.seed = default_seed;
   auto model = body.find("model");
@@ -147,6 +157,19 @@ StatusOr<CompletionRequest> ParseCompletionRequest(const json& body,
   if (auto it = body.find("stream"); it != body.end()) {
     if (!it->is_boolean()) return BadType("stream", "true or false");
     request.stream = it->get<bool>();
+  }
+  // Usage always comes in a stream's last event, so include_usage has
+  // nothing to change; anything else in it would be ignored, so it is
+  // refused.
+  if (auto it = body.find("stream_options"); it != body.end()) {
+    if (!it->is_object()) return BadType("stream_options", "an object");
+    for (const auto& [key, value] : it->items()) {
+      if (key != "include_usage" || !value.is_boolean()) {
+        return BadType("stream_options",
+                       "{\"include_usage\": true or false} (usage always "
+                       "comes in the last event)");
+      }
+    }
   }
   if (auto it = body.find("kv_region"); it != body.end()) {
     if (!it->is_string()) return BadType("kv_region", "a region name");

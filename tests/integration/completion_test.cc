@@ -186,6 +186,9 @@ TEST_F(CompletionTest, BadInput_Gets4xxAndDaemonKeepsServing) {
       // A misspelt option is refused, not run on its default.
       {{{"prompt", "x"}, {"max_token", 5}}, 400},
       {{{"prompt", "x"}, {"temprature", 0}}, 400},
+      {{{"prompt", "x"}, {"frequency_penalty", "0"}}, 400},
+      {{{"prompt", "x"}, {"stream_options", {{"chunks", 2}}}}, 400},
+      {{{"prompt", nullptr}}, 400},
   };
   for (const auto& [fields, status] : cases) {
     SCOPED_TRACE(fields.dump().substr(0, 80));
@@ -207,6 +210,26 @@ TEST_F(CompletionTest, BadInput_Gets4xxAndDaemonKeepsServing) {
                       {"frequency_penalty", 0.0},
                       {"presence_penalty", 0},
                       {"user", "tester"}})
+                .status,
+            200);
+  // Options clients leave unset arrive as null: taken as not given, so
+  // this is the default request (16 tokens).
+  Reply nulls = Complete({{"prompt", "And"},
+                          {"max_tokens", nullptr},
+                          {"temperature", nullptr},
+                          {"top_p", nullptr},
+                          {"seed", nullptr},
+                          {"stream", nullptr},
+                          {"n", nullptr},
+                          {"frequency_penalty", nullptr},
+                          {"presence_penalty", nullptr},
+                          {"stream_options", nullptr}});
+  EXPECT_EQ(nulls.status, 200) << nulls.text;
+  EXPECT_EQ(nulls.body["usage"]["completion_tokens"], 16);
+  EXPECT_EQ(Complete({{"prompt", "And"},
+                      {"max_tokens", 2},
+                      {"stream", true},
+                      {"stream_options", {{"include_usage", true}}}})
                 .status,
             200);
 }
