@@ -55,6 +55,12 @@ StatusOr<std::string> TracePath(const json& body, const ApiContext& context) {
                            "path must be a file name only; the trace is "
                            "written in the state directory");
     }
+    // NAME_MAX: a longer name could not be created, which would be found
+    // only after the recording had stopped.
+    if (asked.string().size() > 255) {
+      return Unprocessable("invalid_path",
+                           "path must be a file name of at most 255 bytes");
+    }
     if (asked.extension() != ".perfetto" && asked.extension() != ".pftrace") {
       return Unprocessable("invalid_path",
                            "path must name a .perfetto or .pftrace file");

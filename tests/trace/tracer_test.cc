@@ -127,6 +127,26 @@ TEST(Tracer, WriteToMissingDirectory_SaysSo) {
             std::string::npos);
 }
 
+TEST(Tracer, StoppedTraceWhoseWriteFailed_IsKeptUntilWritten) {
+  Tracer tracer;
+  ASSERT_TRUE(tracer.Start(1 << 16).ok());
+  EXPECT_FALSE(tracer.HasUnsavedTrace()) << "still recording";
+  ASSERT_TRUE(tracer.Stop().ok());
+  EXPECT_TRUE(tracer.HasUnsavedTrace());
+  EXPECT_FALSE(tracer.WriteTo("/nonexistent-dir-for-test/t.perfetto").ok());
+  EXPECT_TRUE(tracer.HasUnsavedTrace()) << "a failed write keeps it";
+  const std::string path = TempPath("kept.perfetto");
+  auto written = tracer.WriteTo(path);
+  ASSERT_TRUE(written.ok()) << written.status().message();
+  EXPECT_EQ(written->bytes, std::filesystem::file_size(path));
+  EXPECT_FALSE(tracer.HasUnsavedTrace());
+  // Starting anew discards an unsaved trace: the caller chose to.
+  ASSERT_TRUE(tracer.Start(1 << 16).ok());
+  ASSERT_TRUE(tracer.Stop().ok());
+  ASSERT_TRUE(tracer.Start(1 << 16).ok());
+  EXPECT_FALSE(tracer.HasUnsavedTrace());
+}
+
 TEST(Tracer, WriteTo_ReplacesAnOldFileWhole) {
   std::string path = TempPath("replace.perfetto");
   std::ofstream(path) << std::string(100000, 'x');
