@@ -302,18 +302,26 @@ int Run(const Config& config) {
     models.CancelLoading();
     server.Stop();
     // Requests in flight finish within the grace; generations still
-    // running after it are cut short, so that a stop stays within a
-    // service manager's timeout (systemd's is 90 s).
+    // running after it, or at a second SIGINT/SIGTERM (Ctrl-C twice), are
+    // cut short, so that a stop stays within a service manager's timeout
+    // (systemd's is 90 s).
     const auto deadline = std::chrono::steady_clock::now() +
                           std::chrono::seconds(config.shutdown_grace_s);
-    while (serving && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    bool again = false;
+    while (serving && !again && std::chrono::steady_clock::now() < deadline) {
+      const timespec poll = {0, 20'000'000};
+      const int next = sigtimedwait(&set, nullptr, &poll);
+      again = next == SIGINT || next == SIGTERM;
     }
     if (serving) {
-      spdlog::warn(
-          "shutdown: requests still running after the {} s grace "
-          "(server.shutdown_grace_s); cutting generations short",
-          config.shutdown_grace_s);
+      if (again) {
+        spdlog::warn("shutdown: second signal; cutting generations short");
+      } else {
+        spdlog::warn(
+            "shutdown: requests still running after the {} s grace "
+            "(server.shutdown_grace_s); cutting generations short",
+            config.shutdown_grace_s);
+      }
       generation.CutShort();
     }
   });

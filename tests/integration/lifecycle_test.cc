@@ -88,19 +88,32 @@ TEST(GracefulShutdown, GenerationsPastTheGrace_AreCutShortAndExitIsZero) {
   // second makes.
   const std::string body =
       R"({"model":"kjv-gqa","prompt":"And","max_tokens":1400,"stream":true})";
+  // Sent one by one, each of the first two seen decoding before the next,
+  // so the third is the one that waits.
   std::vector<std::unique_ptr<RawConnection>> streams;
+  std::string started[2];
   for (int i = 0; i < 3; ++i) {
     streams.push_back(std::make_unique<RawConnection>(daemon.port()));
     ASSERT_TRUE(streams.back()->Write(
         "POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: "
         "application/json\r\nContent-Length: " +
         std::to_string(body.size()) + "\r\n\r\n" + body));
+    if (i < 2) {
+      started[i] = streams[i]->ReadAll(0.3);
+      ASSERT_NE(started[i].find("data: "), std::string::npos) << started[i];
+    }
   }
-  std::string started[2];
-  for (int i = 0; i < 2; ++i) {
-    started[i] = streams[i]->ReadAll(0.3);
-    ASSERT_NE(started[i].find("data: "), std::string::npos) << started[i];
+  // The third is in flight once the daemon counts it queued (before, the
+  // stop could close the listener ahead of its accept).
+  auto client = daemon.Client();
+  bool queued = false;
+  for (int i = 0; i < 100 && !queued; ++i) {
+    queued = Send(*client, "GET", "/metrics")
+                 .text.find("\nnymph_generation_queued_requests 1\n") !=
+             std::string::npos;
+    if (!queued) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+  ASSERT_TRUE(queued);
   EXPECT_EQ(daemon.Stop(SIGTERM), 0) << daemon.log();
   for (int i = 0; i < 3; ++i) {
     SCOPED_TRACE("stream " + std::to_string(i));
@@ -109,6 +122,29 @@ TEST(GracefulShutdown, GenerationsPastTheGrace_AreCutShortAndExitIsZero) {
     EXPECT_NE(rest.find("data: [DONE]"), std::string::npos);
   }
   EXPECT_NE(daemon.log().find("cutting generations short"), std::string::npos);
+}
+
+TEST(GracefulShutdown, SecondSignal_CutsGenerationsShortBeforeTheGrace) {
+  // The default grace (30 s) would let the stream finish; Ctrl-C twice
+  // must not wait for it.
+  Daemon daemon({BundledModelsDir(), false, {}, {}, ""});
+  ASSERT_TRUE(daemon.Start()) << daemon.log();
+  const std::string body =
+      R"({"model":"kjv-gqa","prompt":"And","max_tokens":1400,"stream":true})";
+  RawConnection stream(daemon.port());
+  ASSERT_TRUE(
+      stream.Write("POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                   "application/json\r\nContent-Length: " +
+                   std::to_string(body.size()) + "\r\n\r\n" + body));
+  std::string seen = stream.ReadAll(0.3);
+  ASSERT_NE(seen.find("data: "), std::string::npos) << seen;
+  ASSERT_EQ(kill(daemon.pid_for_test(), SIGINT), 0);
+  ASSERT_TRUE(daemon.WaitForLog("finishing requests in flight"));
+  EXPECT_EQ(daemon.Stop(SIGINT), 0) << daemon.log();
+  seen += stream.ReadAll(5);
+  EXPECT_NE(seen.find("\"shutting_down\""), std::string::npos);
+  EXPECT_NE(daemon.log().find("second signal"), std::string::npos)
+      << daemon.log();
 }
 
 TEST(ConfigErrors, PortAlreadyServed_SecondDaemonExitsTwo) {
