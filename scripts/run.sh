@@ -19,6 +19,8 @@ mkdir -p dist
 defaults=(--listen "$listen" --models models --state-dir "$state" --board sim
   --thermal-log dist/thermal.log)
 given=()
+config=
+token_file=
 args=("$@")
 for ((i = 0; i < ${#args[@]}; i++)); do
   arg=${args[$i]}
@@ -30,7 +32,11 @@ for ((i = 0; i < ${#args[@]}; i++)); do
   fi
   given+=("$name")
   case "$name" in
-    --config) defaults=() ;;
+    --config)
+      defaults=()
+      config=$value
+      ;;
+    --api-token-file) token_file=$value ;;
     --listen) listen=$value ;;
     --state-dir) state=$value ;;
     --http) scheme=http ;;
@@ -46,6 +52,16 @@ if [ ${#defaults[@]} -gt 0 ]; then
 fi
 curl="curl"
 [ "$scheme" = https ] && curl="curl --cacert $state/tls/cert.pem"
+[ -n "$token_file" ] && curl="$curl -H \"Authorization: Bearer \$(cat $token_file)\""
+
+if [ -n "$config" ]; then
+  # The file may set the address, scheme and state directory: only the
+  # daemon's own log can say where it listens.
+  echo
+  echo "nymphd is starting with $config (Ctrl-C stops it); its log says where it listens and how to call it."
+  echo
+  exec "$root/build/bin/nymphd" "$@"
+fi
 
 cat <<MSG
 
