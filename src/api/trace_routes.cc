@@ -61,6 +61,14 @@ StatusOr<std::string> TracePath(const json& body, const ApiContext& context) {
       return Unprocessable("invalid_path",
                            "path must be a file name of at most 255 bytes");
     }
+    // Control characters (a NUL cannot even be created) make names no
+    // one can type back.
+    for (unsigned char c : asked.string()) {
+      if (c < 0x20 || c == 0x7f) {
+        return Unprocessable("invalid_path",
+                             "path must not hold control characters");
+      }
+    }
     if (asked.extension() != ".perfetto" && asked.extension() != ".pftrace") {
       return Unprocessable("invalid_path",
                            "path must name a .perfetto or .pftrace file");

@@ -205,9 +205,9 @@ StatusOr<CompletionResult> Generate(const LanguageModel& model,
                                     const std::atomic<bool>* cut_short) {
   auto shutting_down = [&](int tokens) {
     return Status(ErrorKind::kUnavailable, "shutting_down",
-                  "nymphd is shutting down and its grace period "
-                  "(server.shutdown_grace_s) has passed; the generation was "
-                  "cut short after " +
+                  "nymphd is shutting down (its grace, "
+                  "server.shutdown_grace_s, has passed or a second signal "
+                  "came); the generation was cut short after " +
                       std::to_string(tokens) +
                       " tokens; send it again once "
                       "the agent is back");

@@ -3,6 +3,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "common/atomic_file.h"
@@ -73,7 +74,13 @@ Status Tracer::Start(size_t max_bytes) {
     Track process;
     process.name = options_.process_name;
     DescribeLocked(process_uuid_, process);
-    for (auto& [uuid, track] : tracks_) {
+    // Parents before children, as a viewer needs them: a track is made
+    // after its parent, so uuid order is such an order (the map's is not).
+    std::vector<uint64_t> uuids;
+    for (const auto& [uuid, track] : tracks_) uuids.push_back(uuid);
+    std::sort(uuids.begin(), uuids.end());
+    for (uint64_t uuid : uuids) {
+      Track& track = tracks_.at(uuid);
       track.open.clear();
       DescribeLocked(uuid, track);
     }

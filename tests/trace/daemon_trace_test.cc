@@ -111,6 +111,10 @@ TEST(DaemonTrace, LongNames_WrittenUpToNameMaxRefusedBeyondBeforeTheStop) {
   const std::string too_long = std::string(291, 'b') + ".perfetto";
   Reply refused = PostJson(*client, "/trace/stop", {{"path", too_long}});
   EXPECT_EQ(refused.status, 422) << refused.text;
+  EXPECT_EQ(PostJson(*client, "/trace/stop",
+                     {{"path", std::string("a\0b.perfetto", 11)}})
+                .status,
+            422);
   EXPECT_EQ(Send(*client, "GET", "/health").status, 200);
   Reply kept = PostJson(*client, "/trace/stop", {{"path", "kept.perfetto"}});
   ASSERT_EQ(kept.status, 200) << kept.text;

@@ -109,6 +109,22 @@ struct Broken {
 
 }  // namespace
 
+// Tracks alive across a stop and a new start (streams still running):
+// the new trace describes them again, each parent before its children.
+bool WriteRestarted(const std::string& path) {
+  Tracer tracer;
+  uint64_t requests = tracer.NewTrack("requests");
+  if (!tracer.Start(1 << 20).ok()) return false;
+  std::vector<uint64_t> children;
+  for (int i = 0; i < 64; ++i) {
+    uint64_t parent = tracer.NewTrack("stream " + std::to_string(i), requests);
+    children.push_back(tracer.NewTrack("decode " + std::to_string(i), parent));
+  }
+  if (!tracer.Stop().ok() || !tracer.Start(1 << 20).ok()) return false;
+  for (uint64_t child : children) tracer.Instant(child, "token");
+  return Write(tracer, path);
+}
+
 int main(int argc, char** argv) {
   if (argc != 2) {
     std::fprintf(stderr, "usage: %s OUT_DIR\n", argv[0]);
@@ -117,7 +133,8 @@ int main(int argc, char** argv) {
   std::string dir = argv[1];
   std::filesystem::create_directories(dir);
   bool ok = WriteThreaded(dir + "/threaded.perfetto") &&
-            WriteFull(dir + "/full.perfetto");
+            WriteFull(dir + "/full.perfetto") &&
+            WriteRestarted(dir + "/restarted.perfetto");
 
   Broken unbalanced;  // a begin without its end
   unbalanced.Event(EventType::kSliceBegin, 1, "never ended");
