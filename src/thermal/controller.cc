@@ -198,6 +198,11 @@ ThermalSchedule ThermalController::FailsafeSchedule(
           "failsafe: " + reason};
 }
 
+// TODO: a fan at rest needs more duty to start than to keep turning
+// (nymph-boardsim: 0.30 against 0.20), and nothing here kicks it: fan_min
+// 0.25 sent to a fan still stopped at power-on leaves it stopped and trips
+// the stall failsafe (about one start in sixteen on the simulator) until
+// failsafe's full duty starts it.
 void ThermalController::ApplySchedule(const ThermalSchedule& schedule) {
   std::string errors;
   Status fan = board_.SetFanDuty(schedule.fan_duty);
