@@ -22,11 +22,13 @@ Status Unusable(const std::string& path, const std::string& why) {
 constexpr uintmax_t kMaxFileBytes = 64 * 1024;
 constexpr int64_t kMaxSamples = 1'000'000'000;
 
-// A card's heat capacity from 1 J/K to 100 kJ/K (a = 1/C), and
-// conductances over it no faster than 1/s: NaN fails every comparison.
+// A card's heat capacity from 1 J/K to 1 MJ/K (a = 1/C), and
+// conductances over it no faster than 1/s; the lower bounds are the
+// floors ThermalModel itself clamps to, so whatever it identifies and
+// saves loads again. NaN fails every comparison.
 bool Plausible(const ThermalParams& p) {
-  return p.a >= 1e-5 && p.a <= 1 && p.b >= 1e-6 && p.b <= 1 && p.c >= 0 &&
-         p.c <= 1;
+  return p.a >= ThermalModel::kMinA && p.a <= 1 && p.b >= ThermalModel::kMinB &&
+         p.b <= 1 && p.c >= 0 && p.c <= 1;
 }
 
 // What the model's own updates keep: symmetric, a non-negative diagonal
@@ -115,7 +117,7 @@ StatusOr<ThermalModel::State> LoadThermalModel(const std::string& path,
       return Unusable(
           path,
           "a heat capacity or conductance no card has (a from "
-          "1e-5 to 1 K/J, b from 1e-6 to 1 1/s, c from 0 to 1 1/s)");
+          "1e-6 to 1 K/J, b from 1e-6 to 1 1/s, c from 0 to 1 1/s)");
     }
     if (!ValidCovariance(state.covariance)) {
       return Unusable(path,

@@ -10,9 +10,6 @@ namespace {
 // the model (constant load and fan): forgetting alone would inflate it
 // until one noisy sample throws the parameters far off.
 constexpr double kMaxCovarianceTrace = 1e-2;
-// Below these the model says "no conductance", which no card has.
-constexpr double kMinA = 1e-6;
-constexpr double kMinB = 1e-6;
 
 }  // namespace
 

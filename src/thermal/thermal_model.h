@@ -38,6 +38,11 @@ struct ThermalSample {
 
 class ThermalModel {
  public:
+  // Floors of a and b: below them the model says "no conductance", which
+  // no card has.
+  static constexpr double kMinA = 1e-6;
+  static constexpr double kMinB = 1e-6;
+
   struct Options {
     // Where identification starts, and how far it may wander at first:
     // a rough guess of the card (C ≈ 150 J/K, 1.6 K/W with the fan off,

@@ -129,5 +129,16 @@ TEST(ModelStore, NotARegularFileIsRefusedWithoutReadingIt) {
   EXPECT_EQ(fifo.status().kind(), ErrorKind::kUnprocessable);
 }
 
+TEST(ModelStore, ModelAtTheFloorsItClampsToLoadsAgain) {
+  // Whatever identification can reach is saved and must load back.
+  ThermalModel::State floor = Identified();
+  floor.params = {ThermalModel::kMinA, ThermalModel::kMinB, 0};
+  const std::string path = TempDir() + "/model.json";
+  ASSERT_TRUE(SaveThermalModel(path, "card A", floor).ok());
+  auto loaded = LoadThermalModel(path, "card A");
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  EXPECT_EQ(loaded->params.a, 1e-6);
+}
+
 }  // namespace
 }  // namespace nymph::thermal
